@@ -1,0 +1,12 @@
+"""`python -m gateway serve|migrate|demo-data`."""
+
+from gateway.main import definition
+from servicekit import cli
+
+
+def main() -> None:
+    cli.main(definition)
+
+
+if __name__ == "__main__":
+    main()

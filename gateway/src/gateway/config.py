@@ -1,0 +1,16 @@
+"""Settings of gateway; every variable is read with the GATEWAY_ prefix."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    service_name: ClassVar[str] = "gateway"
+    production_required: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.production_required,
+        "INTERNAL_JWKS_URL",
+    )

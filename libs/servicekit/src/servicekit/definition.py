@@ -1,0 +1,55 @@
+"""What a service tells servicekit about itself; app, worker and CLI are built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.messaging.consumer import Subscriptions
+from servicekit.messaging.tables import MessagingTables
+from servicekit.settings import ServiceSettings
+
+DemoDataLoader = Callable[[AsyncSession, ServiceSettings], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    settings_factory: Callable[[], ServiceSettings]
+    metadata: MetaData
+    messaging_tables: MessagingTables
+    migrations_dir: Path
+    description: str = ""
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)
+    #: Loads demo data for `make run` (idempotent: running it twice changes nothing).
+    demo_data: DemoDataLoader | None = None
+
+    @classmethod
+    def standard(
+        cls,
+        package_file: str,
+        *,
+        title: str,
+        settings_factory: Callable[[], ServiceSettings],
+        metadata: MetaData,
+        **kwargs: Any,
+    ) -> ServiceDefinition:
+        """The usual layout: `src/<name>/migrations` beside the package's `__init__.py`."""
+        package_dir = Path(package_file).resolve().parent
+        return cls(
+            name=package_dir.name,
+            title=title,
+            settings_factory=settings_factory,
+            metadata=metadata,
+            messaging_tables=MessagingTables.define(metadata),
+            migrations_dir=package_dir / "migrations",
+            **kwargs,
+        )

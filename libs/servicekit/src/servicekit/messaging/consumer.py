@@ -1,0 +1,277 @@
+"""Inbox consumer: each event handled once per consumer group, in the handler's transaction.
+
+A batch of records is handled in one transaction (fast path). If any handler fails, the batch is
+rolled back and its records are handled one by one with bounded retries; a record that still
+fails goes to `<topic>.dlq` with the error in its headers. Offsets are committed only after the
+database commit, so a crash re-delivers and the inbox drops what was already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.aio import sleep_or_stop
+from servicekit.messaging.kafka import new_consumer, new_producer
+from servicekit.messaging.outbox import Outbox
+from servicekit.messaging.tables import MessagingTables
+from servicekit.observability import correlation_scope, metrics
+
+log = logging.getLogger("servicekit.consumer")
+
+DLQ_SUFFIX = ".dlq"
+MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets besides the event: the transaction and a way to publish follow-ups."""
+
+    session: AsyncSession
+    outbox: Outbox
+    event: Any
+
+    async def publish(self, *events: Any) -> None:
+        await self.outbox.add(self.session, *events)
+
+
+Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+#: Turns a record's value into an envelope (shared_schemas' registry.parse in services).
+Parser = Callable[[bytes], Any]
+
+
+@dataclass
+class Subscriptions:
+    """topic → event type → handler; each service lists all of its own in subscriptions.py."""
+
+    handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)
+
+    def on(self, topic: str, event_type: str, handler: Handler) -> Subscriptions:
+        self.handlers.setdefault(topic, {})[event_type] = handler
+        return self
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(self.handlers)
+
+    def handler_for(self, topic: str, event_type: str) -> Handler | None:
+        return self.handlers.get(topic, {}).get(event_type)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        outbox: Outbox,
+        subscriptions: Subscriptions,
+        parse: Parser,
+        group_id: str,
+        bootstrap_servers: str,
+        idempotent: bool,
+        max_attempts: int = 3,
+        retry_backoff: float = 0.2,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._inbox = tables.inbox
+        self._outbox = outbox
+        self._subs = subscriptions
+        self._parse = parse
+        self.group_id = group_id
+        self._bootstrap = bootstrap_servers
+        self._idempotent = idempotent
+        self._max_attempts = max(1, max_attempts)
+        self._retry_backoff = retry_backoff
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not self._subs.topics:
+            return
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                consumer = await self._ensure_consumer()
+                batches = await consumer.getmany(timeout_ms=200, max_records=500)
+                for tp, records in batches.items():
+                    await self.handle_records(records)
+                    await consumer.commit({tp: records[-1].offset + 1})
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s error, retrying in %.1fs: %r", self.group_id, backoff, exc)
+                await self._drop_clients()
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        await self._drop_clients()
+
+    async def handle_records(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Handle records of one partition; returns when each is done or dead-lettered."""
+        decoded: list[tuple[ConsumerRecord[Any, Any], Any]] = []
+        for record in records:
+            try:
+                envelope = self._parse(record.value)
+            except Exception as exc:  # undecodable: no retry can fix the bytes themselves
+                await self._dead_letter(record, exc, attempts=1)
+                continue
+            if self._subs.handler_for(record.topic, envelope.event_type) is None:
+                metrics.events_consumed.labels(record.topic, self.group_id, "ignored").inc()
+                continue
+            decoded.append((record, envelope))
+        if not decoded:
+            return
+        try:
+            await self._handle_in_one_transaction(decoded)
+        except Exception as exc:
+            log.info("batch of %d failed (%r); handling one by one", len(decoded), exc)
+            for record, envelope in decoded:
+                await self._handle_with_retries(record, envelope)
+
+    async def _handle_in_one_transaction(
+        self, items: Iterable[tuple[ConsumerRecord[Any, Any], Any]]
+    ) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            items = list(items)
+            seen = await self._already_handled(session, [env.event_id for _, env in items])
+            rows = []
+            outcomes: list[tuple[str, str]] = []
+            for record, envelope in items:
+                if envelope.event_id in seen:
+                    outcomes.append((record.topic, "duplicate"))
+                    continue
+                seen.add(envelope.event_id)
+                await self._run_handler(session, record, envelope)
+                rows.append(self._inbox_row(record, envelope))
+                outcomes.append((record.topic, "handled"))
+            if rows:
+                await session.execute(insert(self._inbox), rows)
+        for topic, outcome in outcomes:
+            metrics.events_consumed.labels(topic, self.group_id, outcome).inc()
+
+    async def _handle_with_retries(self, record: ConsumerRecord[Any, Any], envelope: Any) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handle_in_one_transaction([(record, envelope)])
+                return
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    await self._dead_letter(record, exc, attempts=attempt)
+                    return
+                log.warning(
+                    "handling %s failed (attempt %d/%d): %r",
+                    envelope.event_id,
+                    attempt,
+                    self._max_attempts,
+                    exc,
+                )
+                await asyncio.sleep(
+                    min(self._retry_backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+                )
+
+    async def _run_handler(
+        self, session: AsyncSession, record: ConsumerRecord[Any, Any], envelope: Any
+    ) -> None:
+        handler = self._subs.handler_for(record.topic, envelope.event_type)
+        assert handler is not None
+        ctx = HandlerContext(session=session, outbox=self._outbox, event=envelope)
+        with correlation_scope(envelope.correlation_id or str(envelope.event_id)):
+            # A savepoint keeps one handler's partial writes out if it raises mid-way.
+            async with session.begin_nested():
+                await handler(envelope, ctx)
+
+    async def _already_handled(self, session: AsyncSession, event_ids: list[Any]) -> set[Any]:
+        t = self._inbox
+        result = await session.execute(
+            select(t.c.event_id).where(
+                t.c.consumer_group == self.group_id, t.c.event_id.in_(event_ids)
+            )
+        )
+        return set(result.scalars())
+
+    def _inbox_row(self, record: ConsumerRecord[Any, Any], envelope: Any) -> dict[str, Any]:
+        return {
+            "consumer_group": self.group_id,
+            "event_id": envelope.event_id,
+            "topic": record.topic,
+            "event_type": envelope.event_type,
+            "partition": record.partition,
+            "offset": record.offset,
+            "processed_at": datetime.now(UTC),
+        }
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], exc: BaseException, *, attempts: int
+    ) -> None:
+        producer = await self._ensure_dlq_producer()
+        headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
+        headers += [
+            ("dlq.error.type", type(exc).__name__.encode()),
+            ("dlq.error.message", str(exc)[:1000].encode()),
+            ("dlq.original.topic", record.topic.encode()),
+            ("dlq.original.partition", str(record.partition).encode()),
+            ("dlq.original.offset", str(record.offset).encode()),
+            ("dlq.consumer.group", self.group_id.encode()),
+            ("dlq.attempts", str(attempts).encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await (
+            await producer.send(
+                record.topic + DLQ_SUFFIX, value=record.value, key=record.key, headers=headers
+            )
+        )
+        metrics.events_consumed.labels(record.topic, self.group_id, "dead_lettered").inc()
+        log.error(
+            "dead-lettered %s[%d]@%d for group %s after %d attempt(s): %r",
+            record.topic,
+            record.partition,
+            record.offset,
+            self.group_id,
+            attempts,
+            exc,
+        )
+
+    async def _ensure_consumer(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = new_consumer(
+                self._bootstrap, *self._subs.topics, group_id=self.group_id, client_id=self.group_id
+            )
+            try:
+                await consumer.start()
+            except BaseException:
+                await consumer.stop()
+                raise
+            self._consumer = consumer
+        return self._consumer
+
+    async def _ensure_dlq_producer(self) -> AIOKafkaProducer:
+        if self._dlq_producer is None:
+            producer = new_producer(
+                self._bootstrap, client_id=f"{self.group_id}-dlq", idempotent=self._idempotent
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._dlq_producer = producer
+        return self._dlq_producer
+
+    async def _drop_clients(self) -> None:
+        for name in ("_consumer", "_dlq_producer"):
+            client = getattr(self, name)
+            setattr(self, name, None)
+            if client is not None:
+                try:
+                    await client.stop()
+                except Exception:  # a broken client may fail to stop cleanly
+                    pass

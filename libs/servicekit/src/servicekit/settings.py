@@ -1,0 +1,118 @@
+"""Typed settings base every service extends.
+
+Each service declares `class Settings(ServiceSettings)` with its own env prefix (ORDERS_, …).
+Outside development and test, a secret still carrying a development default is refused at
+start-up, so a forgotten variable cannot silently ship a known key to production.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_PREFIX = "dev-"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+def repo_var_dir() -> Path:
+    """`var/` at the repository root in a checkout; the working directory elsewhere."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "uv.lock").exists() or (parent / ".git").exists():
+            return parent / "var"
+    return Path.cwd() / "var"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by every service; subclasses set `model_config` with their env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    #: Name of the service (also the producer name in event envelopes and the consumer group).
+    service_name: ClassVar[str] = "service"
+    #: Variables (without prefix) that must be given explicitly in production.
+    production_required: ClassVar[tuple[str, ...]] = (
+        "ENVIRONMENT",
+        "DATABASE_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+    )
+
+    environment: Environment = Environment.development
+    database_url: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    #: Apache Kafka supports the idempotent producer; the local broker refuses InitProducerId.
+    kafka_enable_idempotence: bool = False
+    #: Relay and consumer inside the API process (default run) or in `python -m <svc>.worker`.
+    run_workers_inline: bool = True
+    #: The gateway's JWKS for internal tokens (http(s):// or file://).
+    internal_jwks_url: str = "http://127.0.0.1:8000/.well-known/internal-jwks.json"
+    internal_jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: Consumer: attempts of one event before it goes to `<topic>.dlq`.
+    consumer_max_attempts: int = 3
+    consumer_retry_backoff_seconds: float = 0.2
+    relay_batch_size: int = 500
+    relay_poll_interval_seconds: float = 0.2
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Self:
+        if not self.database_url:
+            var = repo_var_dir()
+            var.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite+aiosqlite:///{var / (self.service_name + '.db')}"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Self:
+        if self.environment in (Environment.development, Environment.test):
+            return self
+        missing = [
+            self.env_name(name.lower())
+            for name in self.production_required
+            if name.lower() not in self.model_fields_set
+        ]
+        if missing:
+            raise ValueError(
+                f"environment={self.environment.value} needs these set explicitly: "
+                + ", ".join(missing)
+            )
+        for name, value in self:
+            if isinstance(value, SecretStr) and (
+                not value.get_secret_value()
+                or value.get_secret_value().startswith(DEV_SECRET_PREFIX)
+            ):
+                raise ValueError(
+                    f"{self.env_name(name)} still has its development default; "
+                    f"set a real secret for environment={self.environment.value}"
+                )
+        return self
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        return str(cls.model_config.get("env_prefix", ""))
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        return f"{cls.env_prefix()}{field.upper()}"
+
+    @classmethod
+    def required_env(cls) -> list[str]:
+        """Environment variables a production deployment must provide."""
+        return [f"{cls.env_prefix()}{name}" for name in cls.production_required]
+
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings with secrets masked, for start-up logs."""
+        return {k: ("***" if isinstance(v, SecretStr) else v) for k, v in self}

@@ -1,0 +1,18 @@
+"""Printed by `make run` before the processes start: where things are and how to log in."""
+
+SERVICES = [
+    ("gateway (public door)", 8000),
+    ("sso", 8101),
+    ("insurance", 8102),
+    ("risk", 8103),
+    ("valueadd", 8104),
+    ("orders", 8105),
+    ("finance", 8106),
+]
+
+print("\n综合管理平台 — starting on embedded defaults (SQLite files in var/, local broker on :9092)")
+print("  Platform:  http://127.0.0.1:8000   (health: http://127.0.0.1:8000/healthz)")
+for name, port in SERVICES[1:]:
+    print(f"  {name:<10} http://127.0.0.1:{port}/docs   readiness: http://127.0.0.1:{port}/readyz")
+print("  Demo logins: none yet — user accounts arrive with the sso entry (see README).")
+print("  Stop everything with Ctrl-C.\n")

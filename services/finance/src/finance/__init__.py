@@ -1,0 +1,1 @@
+"""finance — 财务结算: Invoices, receipts, payments, channel reconciliation, ledger and reports."""

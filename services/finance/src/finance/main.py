@@ -1,0 +1,25 @@
+"""App factory of finance (`uvicorn --factory finance.main:create_app`)."""
+
+from fastapi import FastAPI
+
+from finance.config import Settings
+from finance.db import Base
+from finance.settlement import models as _settlement_models  # noqa: F401  (tables on Base.metadata)
+from finance.settlement.endpoints import router as settlement_router
+from finance.subscriptions import subscriptions
+from servicekit.app import create_app as create_service_app
+from servicekit.definition import ServiceDefinition
+
+definition = ServiceDefinition.standard(
+    __file__,
+    title="finance — 财务结算",
+    description="Invoices, receipts, payments, channel reconciliation, ledger and reports.",
+    settings_factory=Settings,
+    metadata=Base.metadata,
+    subscriptions=subscriptions,
+    routers=[settlement_router],
+)
+
+
+def create_app() -> FastAPI:
+    return create_service_app(definition)

@@ -1,0 +1,13 @@
+"""Event handlers of the settlement module (listed in finance.subscriptions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finance.settlement.repository import SettlementRepository
+from finance.settlement.service import SettlementService
+from servicekit.messaging import HandlerContext
+
+
+async def on_order_created(event: Any, ctx: HandlerContext) -> None:
+    await SettlementService(SettlementRepository(ctx.session)).record_order(event)

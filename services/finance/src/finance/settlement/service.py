@@ -1,0 +1,90 @@
+"""Recording orders as settlement items, and the account mapping they post to."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from finance.settlement.models import AccountMapping, SettlementItem
+from finance.settlement.repository import SettlementRepository
+from finance.settlement.schemas import AccountMappingRead, SettlementItemRead
+from servicekit.auth import Principal
+from servicekit.errors import NotFound
+from shared_schemas import EventEnvelope, Money, OrderCategory, OrderCreatedV1, OrderDirection
+
+
+class AccountMappingMissing(Exception):
+    """No ledger account for an order's category and direction: a configuration gap.
+
+    The consumer retries, then dead-letters the event; after the mapping is added, replaying
+    the dead letter records the order.
+    """
+
+
+class SettlementService:
+    def __init__(self, repository: SettlementRepository) -> None:
+        self.repo = repository
+
+    async def record_order(self, event: EventEnvelope[OrderCreatedV1]) -> None:
+        order = event.payload
+        if await self.repo.item(order.order_id) is not None:
+            return  # already recorded (e.g. the same order re-announced)
+        mapping = await self.repo.mapping(order.category.value, order.direction.value)
+        if mapping is None:
+            raise AccountMappingMissing(
+                f"no account mapped for {order.direction.value} {order.category.value} orders"
+            )
+        self.repo.add(
+            SettlementItem(
+                order_id=order.order_id,
+                order_no=order.order_no,
+                customer_org_id=order.customer_org_id,
+                category=order.category.value,
+                direction=order.direction.value,
+                amount_fen=order.amount.fen,
+                outstanding_fen=order.amount.fen,
+                account_code=mapping.account_code,
+                source_event_id=event.event_id,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+    async def get_item(self, order_id: uuid.UUID, principal: Principal) -> SettlementItemRead:
+        item = await self.repo.visible_item(order_id, principal)
+        if item is None:
+            raise NotFound(
+                f"Finance has no settlement item for order {order_id} that you may see.",
+                code="settlement_item_not_found",
+            )
+        return SettlementItemRead(
+            order_id=item.order_id,
+            order_no=item.order_no,
+            customer_org_id=item.customer_org_id,
+            category=OrderCategory(item.category),
+            direction=OrderDirection(item.direction),
+            amount=Money.from_fen(item.amount_fen).amount,
+            outstanding=Money.from_fen(item.outstanding_fen).amount,
+            account_code=item.account_code,
+            recorded_at=item.recorded_at,
+        )
+
+    async def list_mappings(self) -> list[AccountMappingRead]:
+        return [AccountMappingRead.model_validate(m) for m in await self.repo.mappings()]
+
+    async def set_mapping(
+        self,
+        category: OrderCategory,
+        direction: OrderDirection,
+        account_code: str,
+        principal: Principal,
+    ) -> AccountMappingRead:
+        now = datetime.now(UTC)
+        mapping = await self.repo.mapping(category.value, direction.value)
+        if mapping is None:
+            mapping = AccountMapping(category=category.value, direction=direction.value)
+            self.repo.add(mapping)
+        mapping.account_code = account_code
+        mapping.updated_by = principal.subject
+        mapping.updated_at = now
+        await self.repo.session.flush()
+        return AccountMappingRead.model_validate(mapping)

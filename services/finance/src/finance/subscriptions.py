@@ -1,0 +1,6 @@
+"""Every topic and event type finance consumes, in one place."""
+
+from finance.settlement.handlers import on_order_created
+from servicekit.messaging import Subscriptions
+
+subscriptions = Subscriptions().on("orders.order", "orders.order.created", on_order_created)

@@ -1,0 +1,1 @@
+"""insurance — 保险管理 (BS system): Car, non-car and life insurance business: policies, proposals, vehicles, push tasks."""

@@ -1,0 +1,7 @@
+"""`python -m insurance.worker`: outbox relay and event consumer as their own process."""
+
+from insurance.main import definition
+from servicekit import worker
+
+if __name__ == "__main__":
+    worker.main(definition)

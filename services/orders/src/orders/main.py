@@ -1,0 +1,25 @@
+"""App factory of orders (`uvicorn --factory orders.main:create_app`)."""
+
+from fastapi import FastAPI
+
+from orders.config import Settings
+from orders.db import Base
+from orders.order import models as _order_models  # noqa: F401  (tables on Base.metadata)
+from orders.order.endpoints import router as order_router
+from orders.subscriptions import subscriptions
+from servicekit.app import create_app as create_service_app
+from servicekit.definition import ServiceDefinition
+
+definition = ServiceDefinition.standard(
+    __file__,
+    title="orders — 订单管理中心 (order center)",
+    description="Every chargeable service as an order: category, status, trajectory, settlement lists.",
+    settings_factory=Settings,
+    metadata=Base.metadata,
+    subscriptions=subscriptions,
+    routers=[order_router],
+)
+
+
+def create_app() -> FastAPI:
+    return create_service_app(definition)

@@ -1,0 +1,9 @@
+import pytest
+
+from orders.main import definition
+from servicekit.definition import ServiceDefinition
+
+
+@pytest.fixture(scope="session")
+def service_definition() -> ServiceDefinition:
+    return definition

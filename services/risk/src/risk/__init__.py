@@ -1,0 +1,1 @@
+"""risk — 风险评估: Vehicle risk assessment: requests, assessments, export batches, reconciliation with insurers."""

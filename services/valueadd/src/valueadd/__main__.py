@@ -1,0 +1,12 @@
+"""`python -m valueadd serve|migrate|demo-data`."""
+
+from servicekit import cli
+from valueadd.main import definition
+
+
+def main() -> None:
+    cli.main(definition)
+
+
+if __name__ == "__main__":
+    main()

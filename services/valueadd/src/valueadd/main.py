@@ -1,0 +1,22 @@
+"""App factory of valueadd (`uvicorn --factory valueadd.main:create_app`)."""
+
+from fastapi import FastAPI
+
+from servicekit.app import create_app as create_service_app
+from servicekit.definition import ServiceDefinition
+from valueadd.config import Settings
+from valueadd.db import Base
+from valueadd.subscriptions import subscriptions
+
+definition = ServiceDefinition.standard(
+    __file__,
+    title="valueadd — 增值服务",
+    description="Value-added services: coupons and redemptions, the mall, move-car plates, other technical services.",
+    settings_factory=Settings,
+    metadata=Base.metadata,
+    subscriptions=subscriptions,
+)
+
+
+def create_app() -> FastAPI:
+    return create_service_app(definition)

@@ -1,0 +1,52 @@
+"""Contracts shared between the platform's services: pydantic models only.
+
+Event envelope, event payloads (one module per producer and version), Money, shared enums,
+and the registry that maps (event_type, version) to its payload model and topic.
+"""
+
+from shared_schemas.base import ContractModel, EventPayload
+from shared_schemas.catalogue_specs import CATALOGUE
+from shared_schemas.enums import Entry, OrderCategory, OrderDirection, OrderStatus, OrgType
+from shared_schemas.envelope import EventEnvelope
+from shared_schemas.events.orders.v1 import OrderCreatedV1, OrderStatusChangedV1
+from shared_schemas.events.sso.v1 import EntitlementChangedV1
+from shared_schemas.money import AmountCNY, Money
+from shared_schemas.registry import (
+    DuplicateEventSpec,
+    EventRegistry,
+    UnknownEventType,
+    default_registry,
+    new_event,
+    parse,
+    payload_model,
+    register,
+    topic_for,
+)
+from shared_schemas.spec import EventSpec
+
+__all__ = [
+    "CATALOGUE",
+    "AmountCNY",
+    "ContractModel",
+    "DuplicateEventSpec",
+    "EntitlementChangedV1",
+    "Entry",
+    "EventEnvelope",
+    "EventPayload",
+    "EventRegistry",
+    "EventSpec",
+    "Money",
+    "OrderCategory",
+    "OrderCreatedV1",
+    "OrderDirection",
+    "OrderStatus",
+    "OrderStatusChangedV1",
+    "OrgType",
+    "UnknownEventType",
+    "default_registry",
+    "new_event",
+    "parse",
+    "payload_model",
+    "register",
+    "topic_for",
+]

@@ -1,0 +1,1 @@
+"""Event payloads, one package per producer and one module per version."""

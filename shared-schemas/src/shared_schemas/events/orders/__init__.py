@@ -1,0 +1,1 @@
+"""Events published by the orders service on topic `orders.order`."""

@@ -1,0 +1,1 @@
+"""Events published by the sso service on topic `sso.entitlement`."""

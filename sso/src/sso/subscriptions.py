@@ -1,0 +1,5 @@
+"""Every topic and event type sso consumes, in one place."""
+
+from servicekit.messaging import Subscriptions
+
+subscriptions = Subscriptions()
