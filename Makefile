@@ -37,7 +37,7 @@ test: sync test-packages test-e2e
 
 test-packages:
 	@for p in $(PACKAGES); do \
-	  echo "=== $$p"; $(UV) run --no-sync pytest $$p -q -p no:randomly || exit 1; \
+	  echo "=== $$p"; $(UV) run --no-sync pytest --rootdir=$$p $$p -q || exit 1; \
 	done
 
 test-e2e:

@@ -1,9 +1,12 @@
-"""App factory of gateway (`uvicorn --factory gateway.main:create_app`)."""
+"""App factory of the gateway (`uvicorn --factory gateway.main:create_app`)."""
 
 from fastapi import FastAPI
 
 from gateway.config import Settings
 from gateway.db import Base
+from gateway.routing.lifespan import upstream_client
+from gateway.routing.portal import router as portal_router
+from gateway.routing.proxy import router as proxy_router
 from gateway.subscriptions import subscriptions
 from servicekit.app import create_app as create_service_app
 from servicekit.definition import ServiceDefinition
@@ -15,6 +18,8 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    routers=[portal_router, proxy_router],
+    lifespan=upstream_client,
 )
 
 

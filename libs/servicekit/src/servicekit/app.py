@@ -40,7 +40,11 @@ def create_app(
         if settings.run_workers_inline:
             await messaging.start()
         try:
-            yield
+            if definition.lifespan is None:
+                yield
+            else:
+                async with definition.lifespan(app):
+                    yield
         finally:
             await messaging.stop()
             await engine.dispose()

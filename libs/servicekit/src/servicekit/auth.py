@@ -19,7 +19,7 @@ from uuid import UUID
 import httpx
 from fastapi import Depends, Request
 from jose import jwt
-from jose.exceptions import ExpiredSignatureError, JWTError
+from jose.exceptions import ExpiredSignatureError, JOSEError, JWTError
 from sqlalchemy import ColumnElement, Select
 
 from servicekit.errors import Forbidden, Unauthorized
@@ -135,7 +135,7 @@ class InternalTokenVerifier:
             )
         except ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.", code="token_expired") from exc
-        except JWTError as exc:
+        except JOSEError as exc:  # JWTError, and JWKError when the key does not fit the alg
             raise Unauthorized(f"The token is not valid here: {exc}", code="token_invalid") from exc
         return _principal(claims, self.audience)
 

@@ -10,6 +10,8 @@ import uvicorn
 
 from servicekit.db import create_engine, create_sessionmaker, unit_of_work
 from servicekit.definition import ServiceDefinition
+from servicekit.events import topic_for_event
+from servicekit.messaging import Outbox
 from servicekit.migrations import upgrade_to_head
 from servicekit.observability import configure_logging
 from servicekit.settings import ServiceSettings
@@ -22,8 +24,9 @@ async def load_demo_data(definition: ServiceDefinition, settings: ServiceSetting
         return
     engine = create_engine(settings.database_url)
     try:
+        outbox = Outbox(definition.messaging_tables, topic_for_event)
         async for session in unit_of_work(create_sessionmaker(engine)):
-            await definition.demo_data(session, settings)
+            await definition.demo_data(session, outbox, settings)
     finally:
         await engine.dispose()
 

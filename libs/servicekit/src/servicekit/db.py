@@ -69,6 +69,14 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    @event.listens_for(engine.sync_engine, "savepoint")
+    def _begin_before_savepoint(conn: Any, _name: Any) -> None:
+        # The sqlite3 driver opens its transaction lazily, before the first INSERT/UPDATE/DELETE.
+        # A SAVEPOINT sent before that becomes the outermost transaction and RELEASE commits it,
+        # so a later rollback of the unit of work would keep the savepoint's writes. Open first.
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.messaging.consumer import Subscriptions
+from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
 from servicekit.settings import ServiceSettings
 
-DemoDataLoader = Callable[[AsyncSession, ServiceSettings], Awaitable[None]]
+#: (session, outbox, settings): demo writes go through the outbox like any other write.
+DemoDataLoader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class ServiceDefinition:
     subscriptions: Subscriptions = field(default_factory=Subscriptions)
     #: Loads demo data for `make run` (idempotent: running it twice changes nothing).
     demo_data: DemoDataLoader | None = None
+    #: Extra resources the app holds while it runs (an HTTP client pool, …).
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
 
     @classmethod
     def standard(

@@ -87,6 +87,16 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def internal_error_response(instance: str | None) -> JSONResponse:
+    """The 500 answer: never the exception's text, only the request id to quote."""
+    return problem_response(
+        500,
+        "internal_error",
+        "An unexpected error occurred; quote the request id when reporting it.",
+        instance=instance,
+    )
+
+
 def _title(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -163,9 +173,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500,
-            "internal_error",
-            "An unexpected error occurred; quote the request id when reporting it.",
-            instance=request.url.path,
-        )
+        return internal_error_response(request.url.path)

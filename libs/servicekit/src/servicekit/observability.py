@@ -78,12 +78,14 @@ class RequestContextMiddleware:
         rid_token = request_id_var.set(request_id)
         cid_token = correlation_id_var.set(correlation_id)
         status = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_ids(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 extra = [
                     (REQUEST_ID_HEADER.encode(), request_id.encode()),
                     (CORRELATION_ID_HEADER.encode(), correlation_id.encode()),
@@ -93,6 +95,16 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_ids)
+        except Exception:
+            if response_started:
+                raise
+            # The app's catch-all exception handler runs outside this middleware, after the ids
+            # are reset and without the id headers: answer the 500 here, carrying them.
+            from servicekit.errors import internal_error_response
+            from servicekit.errors import log as errors_log
+
+            errors_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await internal_error_response(scope["path"])(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -120,7 +132,8 @@ def _clean_id(value: str | None) -> str | None:
     return value
 
 
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# color_message: uvicorn's ANSI-coloured duplicate of the message.
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

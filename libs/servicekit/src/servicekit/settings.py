@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Self
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_PREFIX = "dev-"
+#: Placeholder secrets (development defaults, .env.example values) refused in production.
+PLACEHOLDER_SECRET_PREFIXES = ("dev-", "change-me")
 
 
 class Environment(StrEnum):
@@ -61,16 +62,11 @@ class ServiceSettings(BaseSettings):
     #: Consumer: attempts of one event before it goes to `<topic>.dlq`.
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
+    #: Group membership timing; tests and the local broker use shorter values (faster joins).
+    consumer_session_timeout_ms: int = 10_000
+    consumer_heartbeat_interval_ms: int = 3_000
     relay_batch_size: int = 500
     relay_poll_interval_seconds: float = 0.2
-
-    @model_validator(mode="after")
-    def _default_database(self) -> Self:
-        if not self.database_url:
-            var = repo_var_dir()
-            var.mkdir(parents=True, exist_ok=True)
-            self.database_url = f"sqlite+aiosqlite:///{var / (self.service_name + '.db')}"
-        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
@@ -89,12 +85,22 @@ class ServiceSettings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr) and (
                 not value.get_secret_value()
-                or value.get_secret_value().startswith(DEV_SECRET_PREFIX)
+                or value.get_secret_value().startswith(PLACEHOLDER_SECRET_PREFIXES)
             ):
                 raise ValueError(
-                    f"{self.env_name(name)} still has its development default; "
+                    f"{self.env_name(name)} still has a placeholder value; "
                     f"set a real secret for environment={self.environment.value}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Self:
+        # Runs after `_refuse_default_secrets` (after-validators run in definition order): the
+        # assignment below marks the field as set, which must not count as "given explicitly".
+        if not self.database_url:
+            var = repo_var_dir()
+            var.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite+aiosqlite:///{var / (self.service_name + '.db')}"
         return self
 
     @classmethod

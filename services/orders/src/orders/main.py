@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from orders.config import Settings
 from orders.db import Base
+from orders.demo import load_demo_orders
 from orders.order import models as _order_models  # noqa: F401  (tables on Base.metadata)
 from orders.order.endpoints import router as order_router
 from orders.subscriptions import subscriptions
@@ -18,6 +19,7 @@ definition = ServiceDefinition.standard(
     metadata=Base.metadata,
     subscriptions=subscriptions,
     routers=[order_router],
+    demo_data=load_demo_orders,
 )
 
 

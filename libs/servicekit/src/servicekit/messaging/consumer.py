@@ -80,6 +80,8 @@ class EventConsumer:
         idempotent: bool,
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._inbox = tables.inbox
@@ -91,6 +93,8 @@ class EventConsumer:
         self._idempotent = idempotent
         self._max_attempts = max(1, max_attempts)
         self._retry_backoff = retry_backoff
+        self._session_timeout_ms = session_timeout_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
 
@@ -243,7 +247,12 @@ class EventConsumer:
     async def _ensure_consumer(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             consumer = new_consumer(
-                self._bootstrap, *self._subs.topics, group_id=self.group_id, client_id=self.group_id
+                self._bootstrap,
+                *self._subs.topics,
+                group_id=self.group_id,
+                client_id=self.group_id,
+                session_timeout_ms=self._session_timeout_ms,
+                heartbeat_interval_ms=self._heartbeat_interval_ms,
             )
             try:
                 await consumer.start()

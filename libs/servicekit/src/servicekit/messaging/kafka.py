@@ -23,7 +23,12 @@ def new_producer(bootstrap_servers: str, *, client_id: str, idempotent: bool) ->
 
 
 def new_consumer(
-    bootstrap_servers: str, *topics: str, group_id: str, client_id: str
+    bootstrap_servers: str,
+    *topics: str,
+    group_id: str,
+    client_id: str,
+    session_timeout_ms: int = 10_000,
+    heartbeat_interval_ms: int = 3_000,
 ) -> AIOKafkaConsumer:
     # Offsets are committed by hand, after the database commit of the handled batch.
     return AIOKafkaConsumer(
@@ -36,6 +41,8 @@ def new_consumer(
         max_poll_records=500,
         metadata_max_age_ms=5_000,
         retry_backoff_ms=200,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=heartbeat_interval_ms,
     )
 
 

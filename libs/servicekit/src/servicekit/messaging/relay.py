@@ -87,6 +87,9 @@ class OutboxRelay:
         await self._drop_producer()
         if self._lock_conn is not None:
             try:
+                # The advisory lock belongs to the database session: returned to the pool, the
+                # connection would keep holding it and no standby could take over. Discard it.
+                await self._lock_conn.invalidate()
                 await self._lock_conn.close()
             except Exception:  # the connection may already be gone
                 pass

@@ -54,6 +54,8 @@ class Messaging:
             idempotent=settings.kafka_enable_idempotence,
             max_attempts=settings.consumer_max_attempts,
             retry_backoff=settings.consumer_retry_backoff_seconds,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
         )
         # Sessions made by this sessionmaker wake the relay right after committing events.
         sessionmaker.kw.setdefault("info", {})[WAKE_KEY] = self.relay.wake
@@ -67,7 +69,9 @@ class Messaging:
             asyncio.create_task(self.consumer.run(self._stop), name="event-consumer"),
         ]
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, timeout: float = 3.0) -> None:
+        # Cancelling after the grace period is safe: an interrupted batch rolls back and its
+        # rows/offsets stay unmarked, so it is redone (the inbox drops the duplicates).
         self._stop.set()
         if not self._tasks:
             return

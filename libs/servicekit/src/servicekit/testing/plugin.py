@@ -151,6 +151,9 @@ def service_settings(
             "kafka_enable_idempotence": False,
             "run_workers_inline": True,
             "log_json": False,
+            "consumer_session_timeout_ms": 2_000,
+            "consumer_heartbeat_interval_ms": 300,
+            "consumer_retry_backoff_seconds": 0.05,
         }
     )
 
