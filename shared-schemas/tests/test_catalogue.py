@@ -58,10 +58,22 @@ def test_asyncapi_yaml_is_valid_yaml_of_the_document() -> None:
     loaded = yaml.safe_load(generate()[ASYNCAPI_FILE])
     assert loaded == asyncapi_document(EventRegistry(CATALOGUE).specs())
     assert loaded["asyncapi"] == "3.0.0"
-    assert set(loaded["channels"]) == {"orders.order", "sso.entitlement"}
+    assert set(loaded["channels"]) == {
+        "orders.order",
+        "sso.entitlement",
+        "finance.invoice",
+        "finance.receipt",
+        "finance.payment",
+    }
     assert set(loaded["channels"]["orders.order"]["messages"]) == {
         "orders.order.created.v1",
         "orders.order.status_changed.v1",
+    }
+    assert set(loaded["channels"]["finance.invoice"]["messages"]) == {
+        "finance.invoice.applied.v1",
+        "finance.invoice.issued.v1",
+        "finance.invoice.rejected.v1",
+        "finance.invoice.reversed.v1",
     }
     # Every message's schema reference points at a generated file.
     for message in loaded["components"]["messages"].values():

@@ -4,9 +4,25 @@ from enum import StrEnum
 
 import pytest
 
-from shared_schemas import Entry, OrderCategory, OrderDirection, OrderStatus, OrgType
+from shared_schemas import (
+    Entry,
+    OrderCategory,
+    OrderDirection,
+    OrderStatus,
+    OrgType,
+    RedInvoiceReason,
+    SellingEntity,
+)
 
-ENUMS: list[type[StrEnum]] = [OrderCategory, OrderDirection, OrderStatus, OrgType, Entry]
+ENUMS: list[type[StrEnum]] = [
+    OrderCategory,
+    OrderDirection,
+    OrderStatus,
+    OrgType,
+    Entry,
+    SellingEntity,
+    RedInvoiceReason,
+]
 
 
 @pytest.mark.parametrize("enum", ENUMS)
@@ -43,6 +59,13 @@ def test_wire_values_are_stable() -> None:
     ]
     assert [m.value for m in OrgType] == ["technology", "agency", "insurtech_service", "mall"]
     assert [m.value for m in Entry] == ["insurance", "risk", "valueadd", "orders", "finance"]
+    assert [m.value for m in SellingEntity] == ["agency_company", "technology_company"]
+    assert [m.value for m in RedInvoiceReason] == [
+        "invoice_error",
+        "sales_return",
+        "service_terminated",
+        "sales_allowance",
+    ]
 
 
 def test_labels_of_same_valued_members_do_not_collide() -> None:
@@ -50,3 +73,5 @@ def test_labels_of_same_valued_members_do_not_collide() -> None:
     assert Entry.risk.label_zh == "风险评估"
     assert OrderStatus.settled.label_zh == "已结算"
     assert OrgType.agency.label_zh == "保险代理"
+    assert SellingEntity.agency_company.label_zh == "保险代理公司"
+    assert RedInvoiceReason.sales_allowance.label_zh == "销售折让"

@@ -3,9 +3,10 @@
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 from servicekit.testing.tokens import TestTokenIssuer
 
@@ -119,31 +120,16 @@ async def test_access_is_by_function_and_institution(
 
 
 async def test_created_order_is_published_once_with_its_envelope(
-    client: httpx.AsyncClient, token_issuer: TestTokenIssuer, kafka_bootstrap: str
+    client: httpx.AsyncClient,
+    token_issuer: TestTokenIssuer,
+    read_topic: Callable[..., Awaitable[list[tuple[str, dict[str, Any]]]]],
 ) -> None:
     created = await client.post("/v1/orders", json=_body(), headers=_auth(token_issuer))
     order_id = created.json()["id"]
-    consumer = AIOKafkaConsumer(
-        "orders.order",
-        bootstrap_servers=kafka_bootstrap,
-        group_id=f"test-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
+    [(key, event)] = await read_topic(
+        "orders.order", lambda e: e["aggregate_id"] == order_id, want=1
     )
-    await consumer.start()
-    try:
-        found = []
-        async with asyncio.timeout(20):
-            while not found:
-                batch = await consumer.getmany(timeout_ms=500)
-                for records in batch.values():
-                    for r in records:
-                        event = json.loads(r.value)
-                        if event["aggregate_id"] == order_id:
-                            found.append((r.key, event))
-    finally:
-        await consumer.stop()
-    key, event = found[0]
-    assert key == order_id.encode()
+    assert key == order_id
     assert event["event_type"] == "orders.order.created"
     assert event["producer"] == "orders"
     assert event["org_id"] == str(ORG_A)

@@ -6,8 +6,26 @@ and the registry that maps (event_type, version) to its payload model and topic.
 
 from shared_schemas.base import ContractModel, EventPayload
 from shared_schemas.catalogue_specs import CATALOGUE
-from shared_schemas.enums import Entry, OrderCategory, OrderDirection, OrderStatus, OrgType
+from shared_schemas.enums import (
+    Entry,
+    OrderCategory,
+    OrderDirection,
+    OrderStatus,
+    OrgType,
+    RedInvoiceReason,
+    SellingEntity,
+)
 from shared_schemas.envelope import EventEnvelope
+from shared_schemas.events.finance.v1 import (
+    InvoiceAppliedV1,
+    InvoiceIssuedV1,
+    InvoiceRejectedV1,
+    InvoiceReversedV1,
+    OrdersCovered,
+    OrderShare,
+    PaymentMadeV1,
+    ReceiptAllocatedV1,
+)
 from shared_schemas.events.orders.v1 import OrderCreatedV1, OrderStatusChangedV1
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
 from shared_schemas.money import AmountCNY, Money
@@ -35,13 +53,23 @@ __all__ = [
     "EventPayload",
     "EventRegistry",
     "EventSpec",
+    "InvoiceAppliedV1",
+    "InvoiceIssuedV1",
+    "InvoiceRejectedV1",
+    "InvoiceReversedV1",
     "Money",
     "OrderCategory",
     "OrderCreatedV1",
     "OrderDirection",
+    "OrderShare",
     "OrderStatus",
     "OrderStatusChangedV1",
+    "OrdersCovered",
     "OrgType",
+    "PaymentMadeV1",
+    "ReceiptAllocatedV1",
+    "RedInvoiceReason",
+    "SellingEntity",
     "UnknownEventType",
     "default_registry",
     "new_event",

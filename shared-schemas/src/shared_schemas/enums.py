@@ -49,6 +49,22 @@ class OrderStatus(_LabelledEnum):
     cancelled = "cancelled"  # 已取消
 
 
+class SellingEntity(_LabelledEnum):
+    """The group's legal entity that sells the service and issues the invoice (销售主体)."""
+
+    agency_company = "agency_company"  # 保险代理公司
+    technology_company = "technology_company"  # 科技公司
+
+
+class RedInvoiceReason(_LabelledEnum):
+    """Why a red-letter (reversing) invoice was issued (红冲原因)."""
+
+    invoice_error = "invoice_error"  # 开票有误
+    sales_return = "sales_return"  # 销货退回
+    service_terminated = "service_terminated"  # 服务终止
+    sales_allowance = "sales_allowance"  # 销售折让
+
+
 class OrgType(_LabelledEnum):
     """Institution type (机构类型); decides the default entries an org sees."""
 
@@ -91,6 +107,16 @@ _LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
         "settled": "已结算",
         "closed": "已关闭",
         "cancelled": "已取消",
+    },
+    SellingEntity: {
+        "agency_company": "保险代理公司",
+        "technology_company": "科技公司",
+    },
+    RedInvoiceReason: {
+        "invoice_error": "开票有误",
+        "sales_return": "销货退回",
+        "service_terminated": "服务终止",
+        "sales_allowance": "销售折让",
     },
     OrgType: {
         "technology": "科技类",

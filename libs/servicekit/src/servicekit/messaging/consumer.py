@@ -102,22 +102,28 @@ class EventConsumer:
         if not self._subs.topics:
             return
         backoff = 0.2
-        while not stop.is_set():
-            try:
-                consumer = await self._ensure_consumer()
-                batches = await consumer.getmany(timeout_ms=200, max_records=500)
-                for tp, records in batches.items():
-                    await self.handle_records(records)
-                    await consumer.commit({tp: records[-1].offset + 1})
-                backoff = 0.2
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer %s error, retrying in %.1fs: %r", self.group_id, backoff, exc)
-                await self._drop_clients()
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-        await self._drop_clients()
+        try:
+            while not stop.is_set():
+                try:
+                    consumer = await self._ensure_consumer()
+                    batches = await consumer.getmany(timeout_ms=200, max_records=500)
+                    for tp, records in batches.items():
+                        await self.handle_records(records)
+                        await consumer.commit({tp: records[-1].offset + 1})
+                    backoff = 0.2
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning(
+                        "consumer %s error, retrying in %.1fs: %r", self.group_id, backoff, exc
+                    )
+                    await self._drop_clients()
+                    await sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        finally:
+            # Also when cancelled: a client left running keeps its group membership (and so
+            # its partitions) and its background tasks alive.
+            await self._drop_clients()
 
     async def handle_records(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Handle records of one partition; returns when each is done or dead-lettered."""
@@ -189,9 +195,11 @@ class EventConsumer:
         assert handler is not None
         ctx = HandlerContext(session=session, outbox=self._outbox, event=envelope)
         with correlation_scope(envelope.correlation_id or str(envelope.event_id)):
-            # A savepoint keeps one handler's partial writes out if it raises mid-way.
-            async with session.begin_nested():
-                await handler(envelope, ctx)
+            # No savepoint per handler: an exception propagates and rolls back the whole
+            # transaction (then the batch is retried one by one), so a handler's partial writes
+            # never commit anyway. A SAVEPOINT/RELEASE pair per event, each a distinct statement
+            # for asyncpg to prepare (sa_savepoint_N), cost more than the handler itself.
+            await handler(envelope, ctx)
 
     async def _already_handled(self, session: AsyncSession, event_ids: list[Any]) -> set[Any]:
         t = self._inbox

@@ -63,25 +63,28 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.2
-        while not stop.is_set():
-            try:
-                if not await self._hold_leadership():
-                    await sleep_or_stop(stop, 2.0)
-                    continue
-                producer = await self._ensure_producer()
-                sent = await self.publish_batch(producer)
-                backoff = 0.2
-                if sent == 0:
-                    await self._idle(stop)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker or database trouble: keep the rows, retry later
-                log.warning("outbox relay error, retrying in %.1fs: %r", backoff, exc)
-                metrics.relay_errors.labels(self._service).inc()
-                await self._drop_producer()
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-        await self.close()
+        try:
+            while not stop.is_set():
+                try:
+                    if not await self._hold_leadership():
+                        await sleep_or_stop(stop, 2.0)
+                        continue
+                    producer = await self._ensure_producer()
+                    sent = await self.publish_batch(producer)
+                    backoff = 0.2
+                    if sent == 0:
+                        await self._idle(stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # broker or database trouble: keep the rows, retry later
+                    log.warning("outbox relay error, retrying in %.1fs: %r", backoff, exc)
+                    metrics.relay_errors.labels(self._service).inc()
+                    await self._drop_producer()
+                    await sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        finally:
+            # Also when cancelled (Messaging.stop after its grace period): release the lock.
+            await self.close()
 
     async def close(self) -> None:
         await self._drop_producer()
@@ -111,6 +114,10 @@ class OutboxRelay:
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
+            # Once aiokafka was asked about one topic, its metadata covers only the topics it
+            # was asked about: a topic it knew just from the bootstrap metadata loses its leader
+            # and that topic's messages expire (NotLeaderForPartition). Track each one we send to.
+            await asyncio.gather(*(producer.client.add_topic(t) for t in {r.topic for r in rows}))
             futures = [
                 await producer.send(
                     row.topic,

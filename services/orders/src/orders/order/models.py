@@ -1,16 +1,23 @@
-"""Orders and their trajectory (流转轨迹). Money is stored as integer fen."""
+"""Orders, their lines, trajectory (流转轨迹), reviews and what finance reported about them.
+
+Money is integer fen, tax rates integer basis points (600 = 6 %), quantities integer
+thousandths: exact on SQLite and PostgreSQL alike (ADR 0004).
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -18,25 +25,74 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orders.db import Base
+from orders.db import Base, JsonDocument, UtcDateTime
+
+#: SQLite auto-increments only an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+_SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("source_service", "source_ref", name="uq_orders_source"),)
+    __table_args__ = (
+        UniqueConstraint("source_service", "source_ref", name="uq_orders_source"),
+        # List pages are keyset-ordered by (created_at, id) descending. Each index ends in those
+        # two columns, so a page filtered by its leading column is a short backward index range
+        # scan instead of sorting every match (1M+ rows on PostgreSQL).
+        Index("ix_orders_created_at_id", "created_at", "id"),
+        Index("ix_orders_customer_org_id_created_at_id", "customer_org_id", "created_at", "id"),
+        Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_orders_category_created_at_id", "category", "created_at", "id"),
+        # Date-range filters (and the settlement list's sign-date selection).
+        Index("ix_orders_sign_date", "sign_date"),
+        Index("ix_orders_invoiced_at", "invoiced_at"),
+        Index("ix_orders_settled_at", "settled_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     order_no: Mapped[str] = mapped_column(String(32), unique=True)
     category: Mapped[str] = mapped_column(String(40))
     direction: Mapped[str] = mapped_column(String(16))
-    customer_org_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    customer_org_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    counterparty_name: Mapped[str | None] = mapped_column(String(200))
+    counterparty_id: Mapped[str | None] = mapped_column(String(64))
+    seller: Mapped[str | None] = mapped_column(String(24))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    extension: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     source_service: Mapped[str] = mapped_column(String(40))
     source_ref: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(24))
     sign_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: Net of what finance reported: invoices issued minus red-letter reversals.
+    invoiced_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: Receipts allocated (receivable) or payments made (payable).
+    settled_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: When the order last became invoiced / settled (cleared if it moves back before that).
+    invoiced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Optimistic lock: an UPDATE that lost a race changes no row and fails instead of
+    #: overwriting (SQLite has no SELECT … FOR UPDATE).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class OrderLine(Base):
+    """One line of an order: what was sold, how many, at what price and tax rate."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "line_no", name="uq_order_lines_line"),)
+
+    id: Mapped[int] = mapped_column(_SEQUENCE, primary_key=True, autoincrement=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(200))
+    quantity_milli: Mapped[int] = mapped_column(BigInteger)
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
 
 
 class OrderStatusChange(Base):
@@ -44,16 +100,59 @@ class OrderStatusChange(Base):
 
     __tablename__ = "order_status_changes"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(_SEQUENCE, primary_key=True, autoincrement=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
     to_status: Mapped[str] = mapped_column(String(24))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     by: Mapped[str] = mapped_column(String(120))
     cause: Mapped[str | None] = mapped_column(String(200), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OrderReview(Base):
+    """A customer's review of the service behind an order (for product and merchant analysis)."""
+
+    __tablename__ = "order_reviews"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JsonDocument)
+    reviewer: Mapped[str | None] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FinanceRecord(Base):
+    """What finance reported about an order (财务回传): one row per order and finance document.
+
+    Unique per (order, event type, document): a document reported twice, even under a new event
+    id, counts once. `outcome` says what it did to the order (see lifecycle.Outcome).
+    """
+
+    __tablename__ = "order_finance_records"
+    __table_args__ = (
+        UniqueConstraint(
+            "order_id", "event_type", "document_id", name="uq_order_finance_records_doc"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(_SEQUENCE, primary_key=True, autoincrement=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event_type: Mapped[str] = mapped_column(String(60))
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    document_no: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(120))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class OrderNumberCounter(Base):

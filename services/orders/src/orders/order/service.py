@@ -1,29 +1,69 @@
-"""Order creation: idempotent by source reference, trajectory from the first step, event out."""
+"""Orders: creation (idempotent by source reference), reading and listing, reviews, and every
+status change — by hand here, from finance events in feedback.py, both through `move`."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from orders.order.models import Order, OrderStatusChange
-from orders.order.repository import OrderRepository
-from orders.order.schemas import OrderCreate, OrderRead, StatusChangeRead
+from orders.order import lifecycle
+from orders.order.errors import IllegalTransition, OrderNotFound
+from orders.order.lifecycle import Amounts, Transition
+from orders.order.models import Order, OrderLine, OrderReview, OrderStatusChange
+from orders.order.repository import OrderFilter, OrderRepository
+from orders.order.schemas import (
+    Counterparty,
+    FinanceRecordRead,
+    OrderCreate,
+    OrderLineRead,
+    OrderPage,
+    OrderQuery,
+    OrderRead,
+    OrderSummary,
+    PageCursor,
+    ReviewCreate,
+    ReviewRead,
+    StatusChangeRead,
+    TransitionRequest,
+)
 from servicekit.auth import Principal
-from servicekit.errors import Conflict, Forbidden, NotFound
+from servicekit.errors import Conflict, Forbidden
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
-from shared_schemas import Money, OrderCreatedV1, OrderStatus, new_event
+from shared_schemas import (
+    Money,
+    OrderCreatedV1,
+    OrderDirection,
+    OrderStatus,
+    OrderStatusChangedV1,
+    new_event,
+)
 
 PRODUCER = "orders"
-#: Order numbers carry the business date in China, not the UTC date.
+#: Order numbers and date filters use the business date in China, not the UTC date.
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Who takes a step and why, as the trajectory row and the status_changed event say it."""
+
+    by: str  # a user id, or the actor finance named
+    cause: str | None  # the request id, or the finance event's id
+    note: str | None = None
+    correlation_id: str | None = None  # defaults to the cause
 
 
 class OrderService:
     def __init__(self, repository: OrderRepository, outbox: Outbox) -> None:
         self.repo = repository
         self.outbox = outbox
+
+    # -- creating -----------------------------------------------------------------------------
 
     async def create(self, data: OrderCreate, principal: Principal) -> tuple[OrderRead, bool]:
         """Returns the order and whether it was created now (False: the same source existed)."""
@@ -42,12 +82,6 @@ class OrderService:
         self._ensure_same(existing, data)
         return await self._read(existing), False
 
-    async def get(self, order_id: uuid.UUID, principal: Principal) -> OrderRead:
-        order = await self.repo.visible_by_id(order_id, principal)
-        if order is None:
-            raise NotFound(f"No order {order_id} that you may see.", code="order_not_found")
-        return await self._read(order)
-
     async def _insert(self, data: OrderCreate, principal: Principal) -> Order | None:
         now = datetime.now(UTC)
         day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
@@ -58,14 +92,36 @@ class OrderService:
             category=data.category.value,
             direction=data.direction.value,
             customer_org_id=data.customer_org_id,
-            amount_fen=Money(amount=data.amount).fen,
+            counterparty_name=data.counterparty.name if data.counterparty else None,
+            counterparty_id=data.counterparty.id if data.counterparty else None,
+            seller=data.seller.value if data.seller else None,
+            amount_fen=_amount_fen(data),
+            tax_rate_bp=_basis_points(data.tax_rate),
+            extension=data.extension,
             source_service=data.source_service,
             source_ref=data.source_ref,
             status=OrderStatus.created.value,
             sign_date=data.sign_date,
+            invoiced_fen=0,
+            settled_fen=0,
             created_by=principal.subject,
             created_at=now,
         )
+        lines = [
+            OrderLine(
+                order_id=order.id,
+                line_no=line_no,
+                description=line.description,
+                quantity_milli=int(line.quantity.scaleb(3)),
+                unit_price_fen=Money(amount=line.unit_price).fen,
+                # A line without its own rate is taxed at the order's.
+                tax_rate_bp=_basis_points(
+                    line.tax_rate if line.tax_rate is not None else data.tax_rate
+                ),
+                amount_fen=Money(amount=line.amount or Decimal(0)).fen,
+            )
+            for line_no, line in enumerate(data.lines or (), start=1)
+        ]
         first_step = OrderStatusChange(
             order_id=order.id,
             from_status=None,
@@ -75,7 +131,7 @@ class OrderService:
             cause=request_id_var.get(),
             note=None,
         )
-        if not await self.repo.add_new(order, first_step):
+        if not await self.repo.add_new(order, first_step, lines):
             return None
         event = new_event(
             "orders.order.created",
@@ -105,7 +161,7 @@ class OrderService:
             existing.category == data.category.value
             and existing.direction == data.direction.value
             and existing.customer_org_id == data.customer_org_id
-            and existing.amount_fen == Money(amount=data.amount).fen
+            and existing.amount_fen == _amount_fen(data)
         )
         if not same:
             raise Conflict(
@@ -114,20 +170,246 @@ class OrderService:
                 code="source_ref_reused",
             )
 
-    async def _read(self, order: Order) -> OrderRead:
-        steps = await self.repo.trajectory(order.id)
-        return OrderRead(
-            id=order.id,
-            order_no=order.order_no,
-            category=order.category,
-            direction=order.direction,
-            customer_org_id=order.customer_org_id,
-            amount=Money.from_fen(order.amount_fen).amount,
-            status=order.status,
-            source_service=order.source_service,
-            source_ref=order.source_ref,
-            sign_date=order.sign_date,
-            created_by=order.created_by,
-            created_at=order.created_at,
-            trajectory=[StatusChangeRead.model_validate(s) for s in steps],
+    # -- reading ------------------------------------------------------------------------------
+
+    async def get(self, order_id: uuid.UUID, principal: Principal) -> OrderRead:
+        order = await self.repo.visible_by_id(order_id, principal)
+        if order is None:
+            raise OrderNotFound(order_id)
+        return await self._read(order)
+
+    async def search(self, query: OrderQuery, principal: Principal) -> OrderPage:
+        cursor = query.page_cursor
+        rows = await self.repo.search(
+            OrderFilter(
+                customer_org_id=query.customer_org_id,
+                categories=[c.value for c in query.category],
+                direction=query.direction.value if query.direction else None,
+                statuses=[s.value for s in query.status],
+                source_service=query.source_service,
+                created=_instants(query.created_from, query.created_to),
+                sign_date=(
+                    query.sign_date_from,
+                    query.sign_date_to + timedelta(days=1) if query.sign_date_to else None,
+                ),
+                invoiced=_instants(query.invoiced_from, query.invoiced_to),
+                settled=_instants(query.settled_from, query.settled_to),
+                amount_fen=(_fen(query.amount_min), _fen(query.amount_max)),
+                after=(cursor.created_at, cursor.id) if cursor else None,
+                limit=query.limit,
+            ),
+            principal,
         )
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return OrderPage(
+            items=[OrderSummary(**_summary_fields(order)) for order in page],
+            next_cursor=PageCursor(page[-1].created_at, page[-1].id).encode() if more else None,
+        )
+
+    async def _read(self, order: Order) -> OrderRead:
+        lines = await self.repo.lines(order.id)
+        steps = await self.repo.trajectory(order.id)
+        reviews = await self.repo.reviews(order.id)
+        records = await self.repo.finance_records(order.id)
+        return OrderRead(
+            **_summary_fields(order),
+            lines=[
+                OrderLineRead(
+                    line_no=line.line_no,
+                    description=line.description,
+                    quantity=_scaled(line.quantity_milli, 3),
+                    unit_price=Money.from_fen(line.unit_price_fen).amount,
+                    tax_rate=_rate(line.tax_rate_bp),
+                    amount=Money.from_fen(line.amount_fen).amount,
+                )
+                for line in lines
+            ],
+            extension=order.extension,
+            next_statuses=lifecycle.manual_targets(OrderStatus(order.status)),
+            trajectory=[StatusChangeRead.model_validate(s) for s in steps],
+            reviews=[ReviewRead.model_validate(r) for r in reviews],
+            finance_records=[
+                FinanceRecordRead(
+                    event_type=r.event_type,
+                    event_id=r.event_id,
+                    document_no=r.document_no,
+                    amount=Money.from_fen(r.amount_fen).amount,
+                    reason=r.reason,
+                    by=r.by,
+                    occurred_at=r.occurred_at,
+                    outcome=r.outcome,
+                    note=r.note,
+                )
+                for r in records
+            ],
+        )
+
+    # -- reviews ------------------------------------------------------------------------------
+
+    async def add_review(
+        self, order_id: uuid.UUID, data: ReviewCreate, principal: Principal
+    ) -> ReviewRead:
+        order = await self.repo.visible_by_id(order_id, principal)
+        if order is None:
+            raise OrderNotFound(order_id)
+        review = OrderReview(
+            id=uuid.uuid4(),
+            order_id=order.id,
+            rating=data.rating,
+            text=data.text,
+            tags=data.tags,
+            reviewer=data.reviewer,
+            recorded_by=principal.subject,
+            created_at=datetime.now(UTC),
+        )
+        self.repo.add(review)
+        await self.repo.save()
+        return ReviewRead.model_validate(review)
+
+    # -- the life cycle -----------------------------------------------------------------------
+
+    async def transition(
+        self, order_id: uuid.UUID, request: TransitionRequest, principal: Principal
+    ) -> OrderRead:
+        """A step by hand (the endpoint has checked the step's function)."""
+        order = await self.repo.lock(order_id, principal)
+        if order is None:
+            raise OrderNotFound(order_id)
+        status = OrderStatus(order.status)
+        step = lifecycle.manual(status, request.to)
+        if step is None:
+            raise IllegalTransition(
+                order.order_no, status, request.to, lifecycle.manual_targets(status)
+            )
+        request_id = request_id_var.get()
+        by_hand = StepContext(by=principal.subject, cause=request_id, note=request.note)
+        await self.move(order, step, by_hand)
+        # Money finance reported before the order was reconciled takes effect now.
+        await self.follow_the_amounts(
+            order, replace(by_hand, note="amounts finance had reported earlier")
+        )
+        return await self._read(order)
+
+    async def follow_the_amounts(self, order: Order, context: StepContext) -> int:
+        """Take the automatic steps the order's amounts call for; returns how many."""
+        taken = 0
+        for _ in lifecycle.TRANSITIONS:  # bounded: the guards cannot cycle, but never loop forever
+            step = lifecycle.automatic(OrderStatus(order.status), _amounts(order))
+            if step is None:
+                break
+            await self.move(order, step, context)
+            taken += 1
+        return taken
+
+    async def move(self, order: Order, step: Transition, context: StepContext) -> None:
+        """Take one step of the table: status, milestone dates, trajectory row and the
+        `orders.order.status_changed` event, all in the caller's transaction."""
+        if order.status != step.source:
+            raise ValueError(f"{step} does not start from the order's status {order.status}")
+        now = datetime.now(UTC)
+        order.status = step.target.value
+        for name, value in lifecycle.milestone_updates(step.target, now).items():
+            setattr(order, name, value)
+        self.repo.add(
+            OrderStatusChange(
+                order_id=order.id,
+                from_status=step.source.value,
+                to_status=step.target.value,
+                at=now,
+                by=context.by,
+                cause=context.cause,
+                note=context.note,
+            )
+        )
+        await self.repo.save()
+        event = new_event(
+            "orders.order.status_changed",
+            OrderStatusChangedV1(
+                order_id=order.id,
+                order_no=order.order_no,
+                from_status=step.source,
+                to_status=step.target,
+                changed_by=context.by,
+                cause=context.cause,
+                note=context.note,
+            ),
+            producer=PRODUCER,
+            aggregate_id=order.id,
+            org_id=order.customer_org_id,
+            correlation_id=context.correlation_id or context.cause,
+            causation_id=context.cause,
+        )
+        await self.outbox.add(self.repo.session, event)
+
+
+def _amounts(order: Order) -> Amounts:
+    return Amounts(
+        direction=OrderDirection(order.direction),
+        amount_fen=order.amount_fen,
+        invoiced_fen=order.invoiced_fen,
+        settled_fen=order.settled_fen,
+    )
+
+
+def _summary_fields(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "order_no": order.order_no,
+        "category": order.category,
+        "direction": order.direction,
+        "customer_org_id": order.customer_org_id,
+        "counterparty": (
+            Counterparty(name=order.counterparty_name, id=order.counterparty_id)
+            if order.counterparty_name is not None
+            else None
+        ),
+        "seller": order.seller,
+        "amount": Money.from_fen(order.amount_fen).amount,
+        "tax_rate": _rate(order.tax_rate_bp),
+        "status": order.status,
+        "invoiced_amount": Money.from_fen(order.invoiced_fen).amount,
+        "settled_amount": Money.from_fen(order.settled_fen).amount,
+        "source_service": order.source_service,
+        "source_ref": order.source_ref,
+        "sign_date": order.sign_date,
+        "created_by": order.created_by,
+        "created_at": order.created_at,
+        "invoiced_at": order.invoiced_at,
+        "settled_at": order.settled_at,
+    }
+
+
+def _amount_fen(data: OrderCreate) -> int:
+    # The schema fills `amount` from the lines when it was omitted.
+    assert data.amount is not None
+    return Money(amount=data.amount).fen
+
+
+def _fen(amount: Decimal | None) -> int | None:
+    return None if amount is None else Money(amount=amount).fen
+
+
+def _basis_points(rate: Decimal | None) -> int | None:
+    return None if rate is None else int(rate.scaleb(4))
+
+
+def _scaled(value: int, places: int) -> Decimal:
+    """An integer count of 10^-places units as its shortest exact Decimal ("1.5", "0.06", "2")."""
+    return Decimal(f"{Decimal(value).scaleb(-places).normalize():f}")
+
+
+def _rate(basis_points: int | None) -> Decimal | None:
+    return None if basis_points is None else _scaled(basis_points, 4)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=BUSINESS_TZ).astimezone(UTC)
+
+
+def _instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Inclusive business dates as the half-open UTC interval [first 00:00, last+1 00:00)."""
+    return (
+        _day_start(first) if first else None,
+        _day_start(last + timedelta(days=1)) if last else None,
+    )
