@@ -22,7 +22,7 @@ from jose import jwt
 from jose.exceptions import ExpiredSignatureError, JOSEError, JWTError
 from sqlalchemy import ColumnElement, Select
 
-from servicekit.errors import Forbidden, Unauthorized
+from servicekit.errors import Forbidden, ProblemError, Unauthorized
 
 DEFAULT_ALGORITHMS = ("RS256", "ES256")
 INTERNAL_ISSUER = "platform-gateway"
@@ -51,6 +51,10 @@ class Principal:
         return self.platform_operator or org_id == self.org_id or org_id in self.visible_org_ids
 
 
+class KeysUnavailable(ProblemError):
+    status, code = 503, "verification_keys_unavailable"
+
+
 class JWKSCache:
     """Keys by `kid` from a JWKS URL (http(s):// or file://) or a JWKS given inline."""
 
@@ -77,7 +81,13 @@ class JWKSCache:
         async with self._lock:
             if kid not in self._keys and time.monotonic() - self._fetched_at > REFETCH_MIN_INTERVAL:
                 self._fetched_at = time.monotonic()
-                self._load(await self._fetch(self._source))
+                try:
+                    self._load(await self._fetch(self._source))
+                except Exception as exc:  # unreachable or garbled JWKS: the caller can retry
+                    self._fetched_at = 0.0
+                    raise KeysUnavailable(
+                        "The keys to verify tokens cannot be fetched right now; try again shortly.",
+                    ) from exc
         return self._keys.get(kid)
 
 

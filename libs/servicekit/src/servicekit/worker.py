@@ -74,6 +74,8 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
                 group_id=settings.service_name,
                 idempotent=settings.kafka_enable_idempotence,
                 idle_timeout=args.idle_timeout,
+                session_timeout_ms=settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
             )
         )
         print(

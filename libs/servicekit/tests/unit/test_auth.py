@@ -417,3 +417,24 @@ def test_scope_clause_lists_own_and_visible_orgs() -> None:
     assert " IN " in str(compiled)
     values = set(clause.right.value)  # type: ignore[attr-defined]
     assert values == {ORG, CHILD}
+
+
+async def test_unreachable_jwks_is_a_503_problem_and_is_retried() -> None:
+    from servicekit.auth import JWKSCache, KeysUnavailable
+
+    calls = 0
+
+    async def failing(_url: str) -> dict[str, object]:
+        nonlocal calls
+        calls += 1
+        raise OSError("connection refused")
+
+    cache = JWKSCache("http://127.0.0.1:9/jwks.json", fetch=failing)
+    for expected_calls in (1, 2):
+        try:
+            await cache.key("some-kid")
+        except KeysUnavailable as exc:
+            assert exc.status == 503 and exc.code == "verification_keys_unavailable"
+        else:
+            raise AssertionError("an unreachable JWKS must raise KeysUnavailable")
+        assert calls == expected_calls

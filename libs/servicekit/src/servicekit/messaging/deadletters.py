@@ -30,6 +30,8 @@ async def replay_dead_letters(
     group_id: str,
     idempotent: bool = False,
     idle_timeout: float = 3.0,
+    session_timeout_ms: int = 10_000,
+    heartbeat_interval_ms: int = 3_000,
 ) -> ReplayReport:
     """Republish `<topic>.dlq` letters of `group_id` onto `topic`; stops when the DLQ is drained."""
     report = ReplayReport()
@@ -38,6 +40,8 @@ async def replay_dead_letters(
         topic + DLQ_SUFFIX,
         group_id=f"dlq-replay.{group_id}",
         client_id=f"dlq-replay.{group_id}",
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=heartbeat_interval_ms,
     )
     producer = new_producer(
         bootstrap_servers, client_id=f"dlq-replay.{group_id}", idempotent=idempotent
