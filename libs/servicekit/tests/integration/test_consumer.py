@@ -38,10 +38,12 @@ class Recorder:
         self.failing: set[uuid.UUID] = set()
         self.entered = asyncio.Event()
         self.gate: asyncio.Event | None = None
+        self.in_batch: list[bool] = []
         self.followups = followups
 
     async def __call__(self, event: Any, ctx: HandlerContext) -> None:
         self.calls.append(event.event_id)
+        self.in_batch.append(ctx.in_batch)
         await ctx.session.execute(
             self.notes.insert().values(id=uuid.uuid4(), text=f"{self.group}:{event.event_id}")
         )
@@ -292,8 +294,8 @@ async def test_failing_handler_dead_letters_then_replay_after_fix_handles_once(
     tables = service_definition.messaging_tables
 
     await consumer.handle_records([record])
-    # The one-record batch fails once, then max_attempts one by one, then the DLQ.
-    assert handler.calls == [event.event_id] * (1 + 3)
+    # A one-record batch is its first attempt: max_attempts calls in all, then the DLQ.
+    assert handler.calls == [event.event_id] * 3
     assert await notes_for(sessionmaker, notes_table, group, event) == 0
     assert await followups_of(sessionmaker, tables, event) == 0
     assert await inbox_rows(sessionmaker, tables, group, event) == []
@@ -336,7 +338,7 @@ async def test_failing_handler_dead_letters_then_replay_after_fix_handles_once(
     await consumer.handle_records([replayed])  # delivered twice: still once
     assert await notes_for(sessionmaker, notes_table, group, event) == 1
     assert await followups_of(sessionmaker, tables, event) == 1
-    assert handler.calls.count(event.event_id) == 5
+    assert handler.calls.count(event.event_id) == 3 + 1  # 3 failed attempts, 1 replay
 
 
 async def test_one_poison_record_does_not_hold_back_its_batch(
@@ -371,6 +373,11 @@ async def test_one_poison_record_does_not_hold_back_its_batch(
     assert [parse_event(r.value).event_id for r in letters] == [poison.event_id]
     assert dict(letters[0].headers)["dlq.attempts"] == b"2"
     assert dict(letters[0].headers)["dlq.original.offset"] == str(records[1].offset).encode()
+    # The batch ran with in_batch=True up to the poison; the redo ran each record alone.
+    assert handler.calls == [good1.event_id, poison.event_id, good1.event_id] + [
+        poison.event_id
+    ] * 2 + [good2.event_id]
+    assert handler.in_batch == [True, True, False, False, False, False]
 
 
 async def test_undecodable_records_go_straight_to_the_dlq(

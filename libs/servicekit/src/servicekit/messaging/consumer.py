@@ -38,6 +38,10 @@ class HandlerContext:
     session: AsyncSession
     outbox: Outbox
     event: Any
+    #: True while handled inside a multi-event batch transaction. A failure there re-runs each
+    #: event alone (in_batch=False), so a handler may leave a duplicate check that a unique
+    #: key enforces anyway to that retry and save a round trip per event in the batch.
+    in_batch: bool = False
 
     async def publish(self, *events: Any) -> None:
         await self.outbox.add(self.session, *events)
@@ -141,14 +145,16 @@ class EventConsumer:
         if not decoded:
             return
         try:
-            await self._handle_in_one_transaction(decoded)
+            await self._handle_in_one_transaction(decoded, in_batch=len(decoded) > 1)
         except Exception as exc:
             log.info("batch of %d failed (%r); handling one by one", len(decoded), exc)
+            # A lone record's batch attempt was already its first attempt.
+            attempts_made = 1 if len(decoded) == 1 else 0
             for record, envelope in decoded:
-                await self._handle_with_retries(record, envelope)
+                await self._handle_with_retries(record, envelope, attempts_made, exc)
 
     async def _handle_in_one_transaction(
-        self, items: Iterable[tuple[ConsumerRecord[Any, Any], Any]]
+        self, items: Iterable[tuple[ConsumerRecord[Any, Any], Any]], *, in_batch: bool = False
     ) -> None:
         async with self._sessionmaker() as session, session.begin():
             items = list(items)
@@ -160,7 +166,7 @@ class EventConsumer:
                     outcomes.append((record.topic, "duplicate"))
                     continue
                 seen.add(envelope.event_id)
-                await self._run_handler(session, record, envelope)
+                await self._run_handler(session, record, envelope, in_batch)
                 rows.append(self._inbox_row(record, envelope))
                 outcomes.append((record.topic, "handled"))
             if rows:
@@ -168,8 +174,17 @@ class EventConsumer:
         for topic, outcome in outcomes:
             metrics.events_consumed.labels(topic, self.group_id, outcome).inc()
 
-    async def _handle_with_retries(self, record: ConsumerRecord[Any, Any], envelope: Any) -> None:
-        for attempt in range(1, self._max_attempts + 1):
+    async def _handle_with_retries(
+        self,
+        record: ConsumerRecord[Any, Any],
+        envelope: Any,
+        attempts_made: int,
+        last_error: Exception,
+    ) -> None:
+        if attempts_made >= self._max_attempts:
+            await self._dead_letter(record, last_error, attempts=attempts_made)
+            return
+        for attempt in range(attempts_made + 1, self._max_attempts + 1):
             try:
                 await self._handle_in_one_transaction([(record, envelope)])
                 return
@@ -189,11 +204,17 @@ class EventConsumer:
                 )
 
     async def _run_handler(
-        self, session: AsyncSession, record: ConsumerRecord[Any, Any], envelope: Any
+        self,
+        session: AsyncSession,
+        record: ConsumerRecord[Any, Any],
+        envelope: Any,
+        in_batch: bool,
     ) -> None:
         handler = self._subs.handler_for(record.topic, envelope.event_type)
         assert handler is not None
-        ctx = HandlerContext(session=session, outbox=self._outbox, event=envelope)
+        ctx = HandlerContext(
+            session=session, outbox=self._outbox, event=envelope, in_batch=in_batch
+        )
         with correlation_scope(envelope.correlation_id or str(envelope.event_id)):
             # No savepoint per handler: an exception propagates and rolls back the whole
             # transaction (then the batch is retried one by one), so a handler's partial writes

@@ -25,12 +25,18 @@ class SettlementService:
     def __init__(self, repository: SettlementRepository) -> None:
         self.repo = repository
 
-    async def record_order(self, event: EventEnvelope[OrderCreatedV1]) -> None:
+    async def record_order(
+        self, event: EventEnvelope[OrderCreatedV1], *, check_duplicate: bool = True
+    ) -> None:
+        """Record the order once. Without `check_duplicate` (inside a consumer batch) a repeat
+        fails on the primary key and the consumer redoes the event alone, with the check."""
         order = event.payload
-        if await self.repo.item(order.order_id) is not None:
+        if check_duplicate and await self.repo.item(order.order_id) is not None:
             return  # already recorded (e.g. the same order re-announced)
-        mapping = await self.repo.mapping(order.category.value, order.direction.value)
-        if mapping is None:
+        account_code = await self.repo.cached_account_code(
+            order.category.value, order.direction.value
+        )
+        if account_code is None:
             raise AccountMappingMissing(
                 f"no account mapped for {order.direction.value} {order.category.value} orders"
             )
@@ -43,7 +49,7 @@ class SettlementService:
                 direction=order.direction.value,
                 amount_fen=order.amount.fen,
                 outstanding_fen=order.amount.fen,
-                account_code=mapping.account_code,
+                account_code=account_code,
                 source_event_id=event.event_id,
                 recorded_at=datetime.now(UTC),
             )
