@@ -1,12 +1,6 @@
-"""`python -m sso serve|migrate|demo-data`."""
+"""`python -m sso serve|migrate|demo-data|create-platform-admin|register-functions|sync-catalogue`."""
 
-from servicekit import cli
-from sso.main import definition
-
-
-def main() -> None:
-    cli.main(definition)
-
+from sso.cli import main
 
 if __name__ == "__main__":
     main()

@@ -1,20 +1,64 @@
 """App factory of sso (`uvicorn --factory sso.main:create_app`)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from servicekit.app import create_app as create_service_app
+from servicekit.db import unit_of_work
 from servicekit.definition import ServiceDefinition
+from sso.access.endpoints import router as access_router
+from sso.audit.endpoints import router as audit_router
+from sso.bootstrap import prepare
+from sso.catalogue.endpoints import router as catalogue_router
+from sso.clients.endpoints import router as clients_router
 from sso.config import Settings
 from sso.db import Base
+from sso.demo import load_demo_data
+from sso.entitlements.endpoints import router as entitlements_router
+from sso.imports.endpoints import router as imports_router
+from sso.models import import_all_models
+from sso.organizations.endpoints import router as organizations_router
+from sso.roles.endpoints import router as roles_router
 from sso.subscriptions import subscriptions
+from sso.users.endpoints import router as users_router
+
+import_all_models()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The catalogue file shipped with this release is synced at every start (a no-op unless it
+    # changed), so a deployment needs no separate step for new functions of sso itself.
+    async for session in unit_of_work(app.state.sessionmaker):
+        await prepare(session, app.state.messaging.outbox, app.state.settings)
+    yield
+
 
 definition = ServiceDefinition.standard(
     __file__,
     title="sso — identity and single sign-on",
-    description="One identity store for every institution and user, entitlements per institution, and the OpenID Connect provider every entry signs on with.",
+    description="One identity store for every institution and user, entitlements per "
+    "institution, and (part 2) the OpenID Connect provider every entry signs on with. "
+    "Admin API under /v1/admin (internal token, audience sso, `sso.admin.*` functions); "
+    "portal API under /v1/me.",
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    routers=[
+        organizations_router,
+        entitlements_router,
+        catalogue_router,
+        clients_router,
+        roles_router,
+        users_router,
+        imports_router,
+        audit_router,
+        access_router,
+    ],
+    demo_data=load_demo_data,
+    lifespan=_lifespan,
 )
 
 

@@ -1,0 +1,1 @@
+"""Registered clients (entry systems and partners), minimal until the OIDC provider (part 2)."""

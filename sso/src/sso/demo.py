@@ -1,0 +1,163 @@
+"""Demo data for `make run` (idempotent: everything is looked up by code or name first).
+
+Institutions share their ids with the other services' demo data (uuid5 of a fixed name), so
+an order for 华成 in the order center belongs to 华成 here. The demo passwords are in
+sso/README.md — demo only; nothing here logs them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.messaging import Outbox
+from servicekit.settings import ServiceSettings
+from shared_schemas import OrgType
+from sso.actors import Actor
+from sso.bootstrap import ensure_institution, ensure_role, prepare
+from sso.clients.models import ClientType
+from sso.clients.schemas import ClientCreate
+from sso.composition import Services
+from sso.config import Settings
+from sso.entitlements.schemas import EntitlementUpdate, EntryGrant
+from sso.organizations.models import Institution
+from sso.organizations.schemas import InstitutionCreate, Region
+from sso.users.models import UserSource
+from sso.users.schemas import UserCreate
+
+#: Demo only (documented in sso/README.md): every demo admin / staff user has this password.
+DEMO_ADMIN_PASSWORD = "Demo-Admin-2026"
+DEMO_STAFF_PASSWORD = "Demo-Staff-2026"
+
+_BUSINESS = {"insurance", "risk", "valueadd", "orders", "finance"}
+
+
+def demo_org_id(slug: str) -> uuid.UUID:
+    """The same id the other services' demo data use for this institution."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"platform-demo/org/{slug}")
+
+
+@dataclass(frozen=True)
+class DemoInstitution:
+    slug: str
+    code: str
+    name: str
+    type: OrgType
+    region: tuple[str, str]
+    users: str  # username prefix: <users>.admin, <users>.staff
+    parent: str | None = None
+    #: (client id, client name, the tenant's own system) for its insurance entry
+    own_insurance_system: tuple[str, str, str] | None = None
+
+
+DEMO_INSTITUTIONS = (
+    DemoInstitution("technology-platform", "TECH", "科技公司（平台运营）", OrgType.technology,
+                    ("110000", "110100"), "platform"),
+    DemoInstitution("agency-huacheng", "HUACHENG", "华成保险代理有限公司", OrgType.agency,
+                    ("440000", "440100"), "huacheng",
+                    own_insurance_system=("huacheng-insurance", "华成保险管理系统",
+                                          "https://bs.huacheng.example/")),
+    DemoInstitution("agency-huacheng-shenzhen", "HUACHENG-SZ", "华成保险代理深圳分公司",
+                    OrgType.agency, ("440000", "440300"), "huacheng.sz", parent="HUACHENG"),
+    DemoInstitution("insurtech-yunying", "YUNYING", "云鹰保险技术服务有限公司",
+                    OrgType.insurtech_service, ("330000", "330100"), "yunying",
+                    own_insurance_system=("yunying-core", "云鹰核心业务系统",
+                                          "https://core.yunying.example/")),
+    DemoInstitution("mall-chexiang", "CHEXIANG", "车享商城", OrgType.mall, ("310000", "310100"),
+                    "chexiang"),
+)  # fmt: skip
+
+
+async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: ServiceSettings) -> None:
+    assert isinstance(settings, Settings)
+    services = await prepare(session, outbox, settings)
+    actor = Actor.system("demo-data")
+    made: dict[str, Institution] = {}
+    for demo in DEMO_INSTITUTIONS:
+        parent = made[demo.parent] if demo.parent else None
+        institution = await ensure_institution(
+            services,
+            InstitutionCreate(
+                code=demo.code, name=demo.name, type=demo.type,
+                parent_id=parent.id if parent else None,
+                region=Region(province_code=demo.region[0], city_code=demo.region[1]),
+            ),
+            actor,
+            institution_id=demo_org_id(demo.slug),
+        )  # fmt: skip
+        made[demo.code] = institution
+        if demo.own_insurance_system is not None:
+            await _own_insurance_system(services, institution, *demo.own_insurance_system, actor)
+        if parent is not None:  # a branch opens its head office's system
+            head = next(d for d in DEMO_INSTITUTIONS if d.code == demo.parent)
+            if head.own_insurance_system is not None:
+                await _insurance_target(services, institution, head.own_insurance_system[2], actor)
+        operator = demo.type is OrgType.technology
+        admin = await ensure_role(
+            services, institution, "admin", "机构管理员 Administrator", actor,
+            platform_operator=operator,
+        )  # fmt: skip
+        staff = await ensure_role(
+            services, institution, "staff", "业务人员 Staff", actor, entries=_BUSINESS
+        )
+        for suffix, role_id, password, name in (
+            ("admin", admin.id, DEMO_ADMIN_PASSWORD, f"{demo.name} 管理员"),
+            ("staff", staff.id, DEMO_STAFF_PASSWORD, f"{demo.name} 业务员"),
+        ):
+            username = f"{demo.users}.{suffix}"
+            if await services.users.repo.by_username(username) is None:
+                await services.users.create(
+                    UserCreate(
+                        username=username, display_name=name[:100],
+                        institution_id=institution.id, password=SecretStr(password),
+                        must_change_password=False, role_ids=[role_id],
+                    ),
+                    actor,
+                    source=UserSource.demo,
+                )  # fmt: skip
+
+
+async def _own_insurance_system(
+    services: Services,
+    institution: Institution,
+    client_id: str,
+    name: str,
+    url: str,
+    actor: Actor,
+) -> None:
+    if await services.clients.repo.by_client_id(client_id) is None:
+        await services.clients.create(
+            ClientCreate(
+                client_id=client_id, name=name, type=ClientType.confidential,
+                institution_id=institution.id, redirect_uris=[f"{url}oidc/callback"],
+                allowed_origins=[url.rstrip("/")],
+            ),
+            actor,
+        )  # fmt: skip
+    await _insurance_target(services, institution, url, actor)
+
+
+async def _insurance_target(
+    services: Services, institution: Institution, url: str, actor: Actor
+) -> None:
+    """Point the institution's insurance entry at `url`, keeping the rest as it is."""
+    current = await services.entitlements.read(institution.id, actor)
+    await services.entitlements.replace(
+        institution.id,
+        EntitlementUpdate(
+            entries=[
+                EntryGrant(
+                    entry=e.entry,
+                    enabled=e.enabled,
+                    functions=e.functions,
+                    target_url=url if e.entry == "insurance" else e.target_url,
+                )
+                for e in current.entries
+                if e.enabled or e.functions or e.target_url
+            ]
+        ),
+        actor,
+    )

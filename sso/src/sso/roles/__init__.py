@@ -1,0 +1,1 @@
+"""Roles (角色): defined per institution, granting functions the institution holds."""
