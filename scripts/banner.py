@@ -14,5 +14,9 @@ print("\n综合管理平台 — starting on embedded defaults (SQLite files in v
 print("  Platform:  http://127.0.0.1:8000   (health: http://127.0.0.1:8000/healthz)")
 for name, port in SERVICES[1:]:
     print(f"  {name:<10} http://127.0.0.1:{port}/docs   readiness: http://127.0.0.1:{port}/readyz")
-print("  Demo logins: none yet — user accounts arrive with the sso entry (see README).")
+print("  Demo logins (demo database only; see sso/README.md):")
+print("    platform.admin / Demo-Admin-2026   (platform operator)")
+print("    huacheng.admin, yunying.admin, chexiang.admin / Demo-Admin-2026   (institution admins)")
+print("    huacheng.staff, yunying.staff, chexiang.staff / Demo-Staff-2026")
+print("  The login page and single sign-on arrive with sso's OIDC provider; accounts exist now.")
 print("  Stop everything with Ctrl-C.\n")
