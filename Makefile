@@ -18,7 +18,8 @@ help:
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || { \
-	  echo "bootstrapping uv with pip"; python3 -m pip install --user --quiet uv; }
+	  echo "bootstrapping uv with pip"; python3 -m pip install --user --quiet uv \
+	  || python3 -m pip install --user --quiet --break-system-packages uv; }
 
 sync: uv
 	$(UV) sync --all-packages --locked
