@@ -76,6 +76,9 @@ async def test_replay_dlq_command_replays_the_service_groups_letters(
             "group_id": "sksample",  # the service's consumer group
             "idempotent": False,
             "idle_timeout": 1.5,
+            # The replay joins its group with the service's own timings.
+            "session_timeout_ms": 10_000,
+            "heartbeat_interval_ms": 3_000,
         }
     ]
     assert "replayed 2 dead letter(s) of orders.order for sksample" in capsys.readouterr().out
