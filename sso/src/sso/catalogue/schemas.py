@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sso.validation import field_error
+from servicekit.validation import field_error
 
 #: `<entry>.<segment>[.<segment>…]`, lower-case words joined by underscores.
 FUNCTION_CODE = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"

@@ -7,9 +7,9 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from servicekit.validation import field_error
 from sso.catalogue.schemas import ENTRY_CODE, FUNCTION_CODE, EntryKind
 from sso.urls import absolute_url
-from sso.validation import field_error
 
 FunctionCode = Annotated[str, Field(pattern=FUNCTION_CODE, max_length=120)]
 EntryCode = Annotated[str, Field(pattern=ENTRY_CODE, max_length=40)]

@@ -9,12 +9,12 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from servicekit.validation import field_error
 from shared_schemas import OrgType
 from sso.imports.parsing import Column
 from sso.organizations.schemas import INSTITUTION_CODE
 from sso.users.models import UserStatus
 from sso.users.schemas import USERNAME, Email, Phone
-from sso.validation import field_error
 
 
 class ImportKind(StrEnum):

@@ -8,9 +8,9 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from servicekit.validation import field_error
 from shared_schemas import OrgType
 from sso.organizations.models import InstitutionStatus
-from sso.validation import field_error
 
 INSTITUTION_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 _REGION_CODE = r"^\d{6}$"

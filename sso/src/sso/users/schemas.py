@@ -8,8 +8,8 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from servicekit.validation import field_error
 from sso.users.models import UserStatus
-from sso.validation import field_error
 
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$"
 

@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from orders.validation import field_error
+from servicekit.validation import field_error
 from shared_schemas import OrderCategory
 
 _REGION_CODE = r"^\d{6}$"

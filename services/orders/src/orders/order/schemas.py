@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from orders.order.extensions import validate_extension
-from orders.validation import field_error
+from servicekit.validation import field_error
 from shared_schemas import (
     AmountCNY,
     OrderCategory,

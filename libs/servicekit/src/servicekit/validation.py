@@ -1,7 +1,7 @@
 """Validation errors that name their field, for checks spanning several fields.
 
 Raised inside a pydantic validator, a `ValidationError` keeps its location, so the API's 422
-problem names e.g. `body.entries[0].target_url` instead of `body`.
+problem names e.g. `body.lines[2].amount` instead of `body`.
 """
 
 from __future__ import annotations
