@@ -330,3 +330,38 @@ async def test_purge_deletes_only_published_rows_past_the_retention(
     assert await keep_an_hour.purge_published() >= 1
     rows = await outbox_rows(sessionmaker, tables, [sent, pending])
     assert [r.event_id for r in rows] == [pending.event_id]
+
+
+async def test_an_idle_relay_purges_at_most_once_per_interval(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    make_event: Any,
+    parts: Any,
+    service_definition: Any,
+) -> None:
+    tables = service_definition.messaging_tables
+    outbox = parts.outbox_to(parts.new_topic("purge-idle"))
+    first, second = make_event(), make_event()
+    long_ago = datetime.now(UTC) - timedelta(hours=200)
+    relay = OutboxRelay(
+        engine=engine,
+        sessionmaker=sessionmaker,
+        tables=tables,
+        service_name="purge-idle",
+        bootstrap_servers="unused:9092",
+        idempotent=False,
+        retention_hours=72,
+    )
+    for event in (first, second):
+        await commit_events(sessionmaker, outbox, [event])
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                tables.outbox.update()
+                .where(tables.outbox.c.event_id == event.event_id)
+                .values(published_at=long_ago)
+            )
+        await relay._purge_when_due()
+    # The first idle moment purged; the second came within the interval and did not.
+    assert [r.event_id for r in await outbox_rows(sessionmaker, tables, [first, second])] == [
+        second.event_id
+    ]

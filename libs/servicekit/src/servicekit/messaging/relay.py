@@ -26,6 +26,7 @@ from servicekit.observability import metrics
 log = logging.getLogger("servicekit.relay")
 
 MAX_BACKOFF_SECONDS = 5.0
+PURGE_INTERVAL_SECONDS = 600.0
 
 
 class OutboxRelay:
@@ -56,6 +57,7 @@ class OutboxRelay:
         self._lock_conn: AsyncConnection | None = None
         self._is_postgres = engine.dialect.name == "postgresql"
         self.is_active = False
+        self._next_purge = 0.0
 
     def wake(self) -> None:
         """Called after a commit that added outbox rows."""
@@ -73,6 +75,7 @@ class OutboxRelay:
                     sent = await self.publish_batch(producer)
                     backoff = 0.2
                     if sent == 0:
+                        await self._purge_when_due()
                         await self._idle(stop)
                 except asyncio.CancelledError:
                     raise
@@ -167,6 +170,18 @@ class OutboxRelay:
                 delete(t).where(t.c.published_at < datetime.fromtimestamp(cutoff, UTC))
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _purge_when_due(self) -> None:
+        """Only when idle, at most every PURGE_INTERVAL_SECONDS: the table stays small."""
+        now = asyncio.get_running_loop().time()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_INTERVAL_SECONDS
+        purged = await self.purge_published()
+        if purged:
+            log.info(
+                "purged %d published outbox rows older than %.0f h", purged, self._retention_hours
+            )
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
