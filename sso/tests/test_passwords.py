@@ -63,6 +63,8 @@ async def test_argon2id_parameters_actually_used(admin: Any, db: Any) -> None:
             database_url="postgresql://x/y",
             kafka_bootstrap_servers="k:9092",
             internal_jwks_url="https://g/jwks",
+            issuer="https://platform.example/auth",
+            secret_key="a-real-secret-for-this-check-only",
         )
     with pytest.raises(ValidationError, match="OWASP"):
         Settings(environment=Environment.development, argon2_time_cost=1)

@@ -1,6 +1,7 @@
 """Reference data every database needs, and the first platform administrator.
 
-`prepare` syncs sso's own function catalogue and creates missing default packages; it runs on
+`prepare` syncs sso's own function catalogue, creates missing default packages and the first
+signing key; it runs on
 `migrate`, `demo-data`, `create-platform-admin` and at every start (idempotent, cheap when
 nothing changed).
 """
@@ -34,6 +35,7 @@ async def prepare(session: AsyncSession, outbox: Outbox, settings: Settings) -> 
     actor = Actor.system("sso")
     await services.catalogue.sync(builtin_catalogue(), actor, tolerate_older=True)
     await services.entitlements.ensure_default_packages(actor)
+    await services.keys.ensure_current()  # the first signing key
     return services
 
 

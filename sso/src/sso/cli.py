@@ -3,6 +3,7 @@
 python -m sso create-platform-admin --username U [--password P | --password-stdin]
 python -m sso register-functions path/to/functions.json
 python -m sso sync-catalogue      (also part of migrate, demo-data and every start)
+python -m sso rotate-keys         (new current signing key; the current one stays published)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sso.config import Settings
 from sso.main import definition
 
 log = logging.getLogger("sso.cli")
-OWN_COMMANDS = ("create-platform-admin", "register-functions", "sync-catalogue")
+OWN_COMMANDS = ("create-platform-admin", "register-functions", "sync-catalogue", "rotate-keys")
 T = TypeVar("T")
 
 
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     register = sub.add_parser("register-functions", help="sync a service's catalogue file")
     register.add_argument("file", type=Path)
     sub.add_parser("sync-catalogue", help="sync sso's own catalogue and default packages")
+    sub.add_parser("rotate-keys", help="a new signing key; current → previous, previous retired")
     return parser
 
 
@@ -116,6 +118,14 @@ def run_own(argv: list[str]) -> int:
                 )
 
             message = asyncio.run(_in_transaction(settings, register))
+        elif args.command == "rotate-keys":
+
+            async def rotate(session: AsyncSession, outbox: Outbox) -> str:
+                services = await prepare(session, outbox, settings)
+                kid = await services.keys.rotate(Actor.system("cli"))
+                return f"new signing key {kid}; the previous one stays published until the next rotation"
+
+            message = asyncio.run(_in_transaction(settings, rotate))
         else:
             message = asyncio.run(_in_transaction(settings, _sync))
     except ProblemError as exc:

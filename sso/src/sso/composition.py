@@ -23,6 +23,10 @@ from sso.entitlements.repository import EntitlementRepository
 from sso.entitlements.service import EntitlementService
 from sso.imports.repository import ImportRepository
 from sso.imports.service import ImportService
+from sso.keys.repository import KeyRepository
+from sso.keys.service import KeyService
+from sso.oidc.repository import OidcRepository
+from sso.oidc.service import OidcService
 from sso.organizations.repository import InstitutionRepository
 from sso.organizations.service import OrganizationService
 from sso.roles.repository import RoleRepository
@@ -53,6 +57,13 @@ class Services:
         self.access = AccessService(
             AccessRepository(session), users, institutions, self.entitlements, settings
         )
+        self.keys = KeyService(
+            KeyRepository(session), self.audit, settings.secret_key.get_secret_value()
+        )
+        self.oidc = OidcService(
+            OidcRepository(session), self.keys, self.users, institutions, entitlement_repo,
+            self.audit, settings,
+        )  # fmt: skip
         self.imports = ImportService(
             ImportRepository(session), self.organizations, self.users, roles, self.audit, settings
         )

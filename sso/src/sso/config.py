@@ -2,7 +2,7 @@
 
 from typing import ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import Environment, ServiceSettings
@@ -19,7 +19,25 @@ class Settings(ServiceSettings):
     production_required: ClassVar[tuple[str, ...]] = (
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
+        "ISSUER",
+        "SECRET_KEY",
     )
+
+    # -- OpenID Connect provider ------------------------------------------------------------------
+    #: The issuer as browsers and clients see it (sso sits behind the gateway at /auth); the
+    #: discovery document advertises `{issuer}/authorize` etc. sso's own routes have no prefix.
+    issuer: str = "http://127.0.0.1:8000/auth"
+    #: Encrypts the signing keys' private halves in the database (Fernet, key = SHA-256 of this)
+    #: and signs login requests and CSRF tokens. A `dev-` value is refused in production.
+    secret_key: SecretStr = SecretStr("dev-sso-secret-key-change-me")
+    access_token_seconds: int = Field(default=600, ge=30, le=86_400)
+    id_token_seconds: int = Field(default=600, ge=30, le=86_400)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    authorization_code_seconds: int = Field(default=60, ge=10, le=600)
+    #: The browser SSO session (cookie `sso_session`), absolute lifetime.
+    session_hours: int = Field(default=10, ge=1, le=24 * 30)
+    #: Path of the session and CSRF cookies (as the browser sees sso: `/auth` behind the gateway).
+    session_cookie_path: str = "/"
 
     # -- password hashing (argon2id) --------------------------------------------------------------
     #: Memory per hash in KiB (19456 = 19 MiB, the OWASP minimum; more is stronger and slower).

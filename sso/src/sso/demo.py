@@ -18,8 +18,9 @@ from servicekit.settings import ServiceSettings
 from shared_schemas import OrgType
 from sso.actors import Actor
 from sso.bootstrap import ensure_institution, ensure_role, prepare
-from sso.clients.models import ClientType
+from sso.clients.models import ClientType, GrantType
 from sso.clients.schemas import ClientCreate
+from sso.clients.service import hash_secret
 from sso.composition import Services
 from sso.config import Settings
 from sso.entitlements.schemas import EntitlementUpdate, EntryGrant
@@ -31,6 +32,9 @@ from sso.users.schemas import UserCreate
 #: Demo only (documented in sso/README.md): every demo admin / staff user has this password.
 DEMO_ADMIN_PASSWORD = "Demo-Admin-2026"
 DEMO_STAFF_PASSWORD = "Demo-Staff-2026"
+#: Demo only (sso/README.md): the secrets of the demo's confidential OIDC clients.
+DEMO_GATEWAY_SECRET = "demo-gateway-bff-secret"
+DEMO_PARTNER_SECRET = "demo-huacheng-partner-secret"
 
 _BUSINESS = {"insurance", "risk", "valueadd", "orders", "finance"}
 
@@ -89,6 +93,27 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
             institution_id=demo_org_id(demo.slug),
         )  # fmt: skip
         made[demo.code] = institution
+        if demo.type is OrgType.technology:
+            await _demo_client(
+                services, institution, actor, DEMO_GATEWAY_SECRET,
+                ClientCreate(
+                    client_id="platform-gateway", name="平台网关（门户 BFF）",
+                    type=ClientType.confidential, institution_id=institution.id,
+                    redirect_uris=["http://127.0.0.1:8000/auth/callback"],
+                    post_logout_redirect_uris=["http://127.0.0.1:8000/"],
+                    allowed_origins=["http://127.0.0.1:8000"],
+                ),
+            )  # fmt: skip
+        if demo.code == "HUACHENG":
+            await _demo_client(
+                services, institution, actor, DEMO_PARTNER_SECRET,
+                ClientCreate(
+                    client_id="huacheng-partner", name="华成合作方接口",
+                    type=ClientType.confidential, institution_id=institution.id,
+                    grant_types=[GrantType.client_credentials],
+                    scopes=["orders.read", "orders.write"],
+                ),
+            )  # fmt: skip
         if demo.own_insurance_system is not None:
             await _own_insurance_system(services, institution, *demo.own_insurance_system, actor)
         if parent is not None:  # a branch opens its head office's system
@@ -118,6 +143,17 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                     actor,
                     source=UserSource.demo,
                 )  # fmt: skip
+
+
+async def _demo_client(
+    services: Services, institution: Institution, actor: Actor, secret: str, data: ClientCreate
+) -> None:
+    if await services.clients.repo.by_client_id(data.client_id) is None:
+        created = await services.clients.create(data, actor)
+        client = await services.clients.repo.get(created.id)
+        assert client is not None
+        client.secret_hash = hash_secret(secret)  # a known secret, demo only
+        await services.clients.repo.flush()
 
 
 async def _own_insurance_system(

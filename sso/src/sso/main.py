@@ -19,6 +19,7 @@ from sso.demo import load_demo_data
 from sso.entitlements.endpoints import router as entitlements_router
 from sso.imports.endpoints import router as imports_router
 from sso.models import import_all_models
+from sso.oidc.endpoints import router as oidc_router
 from sso.organizations.endpoints import router as organizations_router
 from sso.roles.endpoints import router as roles_router
 from sso.subscriptions import subscriptions
@@ -40,7 +41,8 @@ definition = ServiceDefinition.standard(
     __file__,
     title="sso — identity and single sign-on",
     description="One identity store for every institution and user, entitlements per "
-    "institution, and (part 2) the OpenID Connect provider every entry signs on with. "
+    "institution, and the OpenID Connect provider every entry signs on with "
+    "(/.well-known/openid-configuration, /authorize, /token, …). "
     "Admin API under /v1/admin (internal token, audience sso, `sso.admin.*` functions); "
     "portal API under /v1/me.",
     settings_factory=Settings,
@@ -56,6 +58,7 @@ definition = ServiceDefinition.standard(
         imports_router,
         audit_router,
         access_router,
+        oidc_router,
     ],
     demo_data=load_demo_data,
     lifespan=_lifespan,

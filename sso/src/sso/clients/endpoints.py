@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from sso.actors import Actor, admin
 from sso.catalogue.admin_functions import CLIENT_MANAGE, CLIENT_QUERY
-from sso.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from sso.clients.schemas import ClientCreate, ClientCreated, ClientRead, ClientUpdate
 from sso.composition import RequestServices
 
 router = APIRouter(prefix="/v1/admin/clients", tags=["clients"])
@@ -26,7 +26,7 @@ async def list_clients(
 
 @router.post(
     "",
-    response_model=ClientRead,
+    response_model=ClientCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Register a client (platform operators)",
 )
@@ -34,8 +34,21 @@ async def create_client(
     body: ClientCreate,
     services: RequestServices,
     actor: Annotated[Actor, Depends(admin(CLIENT_MANAGE))],
-) -> ClientRead:
+) -> ClientCreated:
     return await services.clients.create(body, actor)
+
+
+@router.post(
+    "/{client_pk}/secret",
+    response_model=ClientCreated,
+    summary="A new secret for a confidential client, shown once (platform operators)",
+)
+async def new_client_secret(
+    client_pk: uuid.UUID,
+    services: RequestServices,
+    actor: Annotated[Actor, Depends(admin(CLIENT_MANAGE))],
+) -> ClientCreated:
+    return await services.clients.new_secret(client_pk, actor)
 
 
 @router.get("/{client_pk}", response_model=ClientRead, summary="One client")

@@ -1,7 +1,8 @@
 """A registered client: an entry system (ours or a tenant's own deployment) or a partner.
 
-Part 2 (the OIDC provider) adds secrets, grant types and scopes; today a client is what a
-per-institution target URL must belong to.
+A client is what a per-institution target URL must belong to, and what signs on with the
+OpenID Connect provider (sso/oidc): its secret (hashed), grant types, exact redirect URIs,
+post-logout redirect URIs and scopes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sso.db import Base, JsonDocument, UtcDateTime
@@ -19,6 +20,12 @@ from sso.db import Base, JsonDocument, UtcDateTime
 class ClientType(StrEnum):
     public = "public"  # a browser or mobile app: no secret, PKCE required (part 2)
     confidential = "confidential"  # a server-side system holding a secret
+
+
+class GrantType(StrEnum):
+    authorization_code = "authorization_code"
+    refresh_token = "refresh_token"
+    client_credentials = "client_credentials"
 
 
 class ClientStatus(StrEnum):
@@ -38,5 +45,13 @@ class Client(Base):
     redirect_uris: Mapped[list[str]] = mapped_column(JsonDocument)
     allowed_origins: Mapped[list[str]] = mapped_column(JsonDocument)
     status: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 (hex) of the generated secret (256 random bits, so a fast hash suffices and keeps
+    #: client-credential grants cheap); None for public clients.
+    secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    grant_types: Mapped[list[str]] = mapped_column(JsonDocument, server_default=text("'[]'"))
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(
+        JsonDocument, server_default=text("'[]'")
+    )
+    scopes: Mapped[list[str]] = mapped_column(JsonDocument, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

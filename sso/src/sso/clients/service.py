@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -9,9 +12,9 @@ from typing import Any
 from servicekit.errors import Conflict, NotFound
 from sso.actors import Actor
 from sso.audit.service import AuditService
-from sso.clients.models import Client, ClientStatus
+from sso.clients.models import Client, ClientStatus, ClientType
 from sso.clients.repository import ClientRepository
-from sso.clients.schemas import ClientCreate, ClientRead, ClientUpdate
+from sso.clients.schemas import ClientCreate, ClientCreated, ClientRead, ClientUpdate
 from sso.db import utcnow
 from sso.entitlements.repository import EntitlementRepository
 from sso.organizations.errors import UnknownInstitution
@@ -30,6 +33,16 @@ class ClientNotFound(NotFound):
 def origins(redirect_uris: Iterable[str], allowed_origins: Iterable[str]) -> set[str]:
     """Where a client's system lives: the origins of its redirect URIs and its allowed origins."""
     return {origin_of(u) for u in redirect_uris} | {origin_of(o) for o in allowed_origins}
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def secret_matches(client: Client, secret: str) -> bool:
+    return client.secret_hash is not None and hmac.compare_digest(
+        client.secret_hash, hash_secret(secret)
+    )
 
 
 def _snapshot(client: Client) -> dict[str, Any]:
@@ -68,7 +81,7 @@ class ClientService:
         rows = await self.repo.search(actor.subtree, institution_id)
         return [ClientRead.model_validate(c) for c in rows]
 
-    async def create(self, data: ClientCreate, actor: Actor) -> ClientRead:
+    async def create(self, data: ClientCreate, actor: Actor) -> ClientCreated:
         actor.ensure_operator("register clients")
         institution = await self.institutions.get(data.institution_id)
         if institution is None:
@@ -82,6 +95,7 @@ class ClientService:
                 ],
             )
         now = utcnow()
+        secret = secrets.token_urlsafe(32) if data.type is ClientType.confidential else None
         client = Client(
             id=uuid.uuid4(),
             client_id=data.client_id,
@@ -91,13 +105,31 @@ class ClientService:
             redirect_uris=list(data.redirect_uris),
             allowed_origins=list(data.allowed_origins),
             status=data.status.value,
+            secret_hash=hash_secret(secret) if secret else None,
+            grant_types=[g.value for g in data.grant_types],
+            post_logout_redirect_uris=list(data.post_logout_redirect_uris),
+            scopes=list(data.scopes),
             created_at=now,
             updated_at=now,
         )
         self.repo.add(client)
         await self.repo.flush()
         self._record(actor, "client.created", client, None)
-        return ClientRead.model_validate(client)
+        read = ClientRead.model_validate(client)
+        return ClientCreated(**read.model_dump(), client_secret=secret)
+
+    async def new_secret(self, client_pk: uuid.UUID, actor: Actor) -> ClientCreated:
+        """A new secret for a confidential client (the old one stops working at once)."""
+        actor.ensure_operator("change clients")
+        client, _ = await self._visible(client_pk, actor)
+        if client.type != ClientType.confidential.value:
+            raise Conflict("A public client has no secret.", code="public_client")
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = hash_secret(secret)
+        client.updated_at = utcnow()
+        await self.repo.flush()
+        self._record(actor, "client.secret_changed", client, None)
+        return ClientCreated(**ClientRead.model_validate(client).model_dump(), client_secret=secret)
 
     async def update(self, client_pk: uuid.UUID, data: ClientUpdate, actor: Actor) -> ClientRead:
         actor.ensure_operator("change clients")
@@ -112,6 +144,13 @@ class ClientService:
         client.name, client.type, client.status = data.name, data.type.value, data.status.value
         client.redirect_uris = list(data.redirect_uris)
         client.allowed_origins = list(data.allowed_origins)
+        client.grant_types = [g.value for g in data.grant_types]
+        client.post_logout_redirect_uris = list(data.post_logout_redirect_uris)
+        client.scopes = list(data.scopes)
+        if client.type == ClientType.public.value:
+            client.secret_hash = None
+        elif client.secret_hash is None:
+            client.secret_hash = hash_secret(secrets.token_urlsafe(32))  # set one: new_secret
         client.updated_at = utcnow()
         await self.repo.flush()
         if _snapshot(client) != before:

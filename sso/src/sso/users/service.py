@@ -450,6 +450,15 @@ class UserService:
                 f"{attempts} consecutive wrong passwords",
             )
 
+    async def can_sign_in(self, user: User) -> bool:
+        """Still allowed to hold a session or tokens: active, not locked, institution enabled
+        (checked again at SSO reuse, refresh and userinfo)."""
+        return (
+            user.status == UserStatus.active.value
+            and not is_locked(user, utcnow())
+            and not await self._institution_disabled(user)
+        )
+
     async def _institution_disabled(self, user: User) -> bool:
         institution = await self.institutions.get(user.institution_id)
         assert institution is not None

@@ -1,0 +1,170 @@
+"""Creating, rotating and publishing the signing keys; signing and verifying JWTs with them.
+
+Key objects are built once per `kid` and kept in a process-wide cache (re-parsing a PEM per
+signature costs far more than signing). Only ES256 is issued and accepted: `alg: none`, HMAC
+algorithms and anything else are refused before a key is looked at.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jose import jwk, jwt
+from jose.backends.base import Key
+from jose.exceptions import JOSEError
+
+from sso.actors import Actor
+from sso.audit.service import AuditService
+from sso.db import utcnow
+from sso.keys.models import KeyStatus, SigningKey
+from sso.keys.repository import KeyRepository
+
+ALGORITHM = "ES256"
+#: The explicit allow-list for tokens sso verifies (its own).
+ALLOWED_ALGORITHMS = (ALGORITHM,)
+
+
+class TokenInvalid(Exception):
+    """A token sso did not sign, with a refused algorithm, expired, or for another audience."""
+
+
+@dataclass(frozen=True)
+class _LoadedKey:
+    kid: str
+    private: Key
+    public: Key
+
+
+#: kid → constructed keys; keys never change under a kid, so the cache needs no invalidation.
+_CACHE: dict[str, _LoadedKey] = {}
+
+
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest()))
+
+
+class KeyService:
+    def __init__(self, repository: KeyRepository, audit: AuditService, secret_key: str) -> None:
+        self.repo = repository
+        self.audit = audit
+        self._fernet = _fernet(secret_key)
+
+    def _load(self, row: SigningKey) -> _LoadedKey:
+        loaded = _CACHE.get(row.kid)
+        if loaded is None:
+            pem = self._fernet.decrypt(row.private_key_encrypted.encode("ascii"))
+            private = jwk.construct(pem.decode("ascii"), ALGORITHM)
+            loaded = _LoadedKey(row.kid, private, private.public_key())
+            _CACHE[row.kid] = loaded
+        return loaded
+
+    async def _new_key(self) -> SigningKey:
+        private = ec.generate_private_key(ec.SECP256R1())
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        kid = secrets.token_urlsafe(12)
+        public = jwk.construct(pem.decode("ascii"), ALGORITHM).public_key().to_dict()
+        public_jwk = {k: str(v) for k, v in public.items()}
+        public_jwk.update(kid=kid, use="sig", alg=ALGORITHM)
+        row = SigningKey(
+            id=uuid.uuid4(),
+            kid=kid,
+            algorithm=ALGORITHM,
+            private_key_encrypted=self._fernet.encrypt(pem).decode("ascii"),
+            public_jwk=public_jwk,
+            status=KeyStatus.current.value,
+            created_at=utcnow(),
+        )
+        self.repo.add(row)
+        await self.repo.flush()
+        return row
+
+    async def ensure_current(self) -> bool:
+        """Create the first key when there is none (migrate, demo-data, every start)."""
+        if any(k.status == KeyStatus.current.value for k in await self.repo.published()):
+            return False
+        row = await self._new_key()
+        self._audit(Actor.system("sso"), "signing_key.created", row)
+        return True
+
+    async def rotate(self, actor: Actor) -> str:
+        """A new current key; the current one becomes previous (still published and accepted);
+        the previous one is retired. Returns the new kid."""
+        await self.repo.demote()
+        row = await self._new_key()
+        self._audit(actor, "signing_key.rotated", row)
+        return row.kid
+
+    async def jwks(self) -> dict[str, Any]:
+        return {"keys": [dict(k.public_jwk) for k in await self.repo.published()]}
+
+    async def sign(self, claims: dict[str, Any], *, token_type: str = "JWT") -> str:
+        current = next(
+            (k for k in await self.repo.published() if k.status == KeyStatus.current.value), None
+        )
+        if current is None:
+            current = await self._new_key()
+        loaded = self._load(current)
+        return jwt.encode(
+            claims,
+            loaded.private,  # type: ignore[arg-type]  # jose accepts a Key object
+            algorithm=ALGORITHM,
+            headers={"kid": loaded.kid, "typ": token_type},
+        )
+
+    async def verify(
+        self,
+        token: str,
+        *,
+        issuer: str,
+        audience: str | None = None,
+        verify_exp: bool = True,
+    ) -> dict[str, Any]:
+        """Claims of a token sso signed with a published key; TokenInvalid otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError as exc:
+            raise TokenInvalid("malformed") from exc
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            raise TokenInvalid("algorithm refused")
+        kid = header.get("kid")
+        row = await self.repo.by_kid(kid) if isinstance(kid, str) else None
+        if row is None or row.status == KeyStatus.retired.value:
+            raise TokenInvalid("unknown key")
+        loaded = self._load(row)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                loaded.public,  # type: ignore[arg-type]
+                algorithms=list(ALLOWED_ALGORITHMS),
+                issuer=issuer,
+                audience=audience,
+                options={
+                    "verify_aud": audience is not None,
+                    "verify_exp": verify_exp,
+                    "verify_at_hash": False,  # checked by the client holding both tokens
+                    "require_exp": True,
+                    "require_iat": True,
+                    "leeway": 5,
+                },
+            )
+        except JOSEError as exc:
+            raise TokenInvalid(str(exc)) from exc
+        return claims
+
+    def _audit(self, actor: Actor, action: str, row: SigningKey) -> None:
+        self.audit.record(
+            actor, action, target_type="signing_key", target_id=row.id, label=row.kid,
+            after={"kid": row.kid, "alg": row.algorithm},
+        )  # fmt: skip

@@ -1,0 +1,487 @@
+"""The OpenID Connect provider, driven by an independent client library (Authlib's httpx
+client) and a cookie-keeping httpx "browser": code + PKCE login through the login form,
+SSO across clients, refresh rotation, client credentials, userinfo, introspection,
+revocation, logout — and the refusals."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from authlib.common.security import generate_token
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.jose import JsonWebKey, jwt
+from authlib.oidc.core import CodeIDToken
+from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI
+
+from servicekit.settings import ServiceSettings
+
+ISSUER = "http://testserver"
+PASSWORD = "Correct-Horse-9"
+
+
+@pytest.fixture
+def service_settings(service_settings: ServiceSettings) -> ServiceSettings:
+    return service_settings.model_copy(update={"issuer": ISSUER})
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class World:
+    def __init__(self, admin: Any, client: httpx.AsyncClient, app: FastAPI) -> None:
+        self.admin = admin
+        self.browser = client
+        self.app = app
+
+    async def setup(self) -> None:
+        self.org = await self.admin.institution("agency")
+        self.user = await self.admin.user(self.org, must_change_password=False)
+        tag = uuid.uuid4().hex[:6]
+        self.bff = await self.client(
+            f"bff-{tag}", "confidential", redirect="https://bff.example/callback",
+            post_logout_redirect_uris=["https://bff.example/bye"],
+        )  # fmt: skip
+        self.spa = await self.client(f"spa-{tag}", "public", redirect="https://spa.example/cb")
+        self.partner = await self.client(
+            f"partner-{tag}", "confidential", redirect=None,
+            grant_types=["client_credentials"], scopes=["orders.read"],
+        )  # fmt: skip
+
+    async def client(
+        self, client_id: str, type_: str, *, redirect: str | None, **fields: Any
+    ) -> dict[str, Any]:
+        body = {
+            "client_id": client_id,
+            "name": f"客户端 {client_id}",
+            "type": type_,
+            "institution_id": self.org["id"],
+            "redirect_uris": [redirect] if redirect else [],
+            **fields,
+        }
+        return dict(await self.admin.call("POST", "/v1/admin/clients", json=body, expect=201))
+
+    def oauth(self, client: dict[str, Any], **kwargs: Any) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=client["client_id"],
+            client_secret=client.get("client_secret"),
+            redirect_uri=(client["redirect_uris"] or [None])[0],
+            transport=httpx.ASGITransport(app=self.app),
+            **kwargs,
+        )
+
+    async def login_form(self, location: str) -> tuple[str, dict[str, str]]:
+        page = await self.browser.get(location)
+        assert page.status_code == 200, page.text
+        fields = dict(re.findall(r'name="(csrf_token|authorize|lang)" value="([^"]*)"', page.text))
+        import html
+
+        return page.text, {k: html.unescape(v) for k, v in fields.items()}
+
+    async def sign_in(self, authorize_url: str, username: str, password: str = PASSWORD) -> str:
+        """Browser: /authorize → login page → post the form → back to /authorize → the
+        client's redirect URI (returned)."""
+        first = await self.browser.get(authorize_url)
+        assert first.status_code == 302, first.text
+        assert urlsplit(first.headers["location"]).path == "/login"
+        _, fields = await self.login_form(first.headers["location"])
+        posted = await self.browser.post(
+            "/login", data={**fields, "username": username, "password": password}
+        )
+        assert posted.status_code == 303, posted.text
+        back = await self.browser.get(posted.headers["location"])
+        assert back.status_code == 302, back.text
+        return str(back.headers["location"])
+
+    async def jwks(self) -> Any:
+        return JsonWebKey.import_key_set((await self.browser.get("/jwks.json")).json())
+
+    async def code_login(
+        self, client: dict[str, Any], scope: str = "openid profile email"
+    ) -> tuple[AsyncOAuth2Client, dict[str, Any], str]:
+        oauth = self.oauth(client, scope=scope, code_challenge_method="S256")
+        verifier, nonce = generate_token(48), generate_token(16)
+        url, _ = oauth.create_authorization_url(
+            f"{ISSUER}/authorize", code_verifier=verifier, nonce=nonce
+        )
+        callback = await self.sign_in(url, self.user["username"])
+        token = await oauth.fetch_token(
+            f"{ISSUER}/token", authorization_response=callback, code_verifier=verifier
+        )
+        return oauth, dict(token), nonce
+
+
+@pytest.fixture
+async def world(admin: Any, client: httpx.AsyncClient, app: FastAPI) -> World:
+    w = World(admin, client, app)
+    await w.setup()
+    return w
+
+
+async def test_discovery_jwks_and_rotation(world: World, db: Any) -> None:
+    config = (await world.browser.get("/.well-known/openid-configuration")).json()
+    assert config["issuer"] == ISSUER
+    assert config["authorization_endpoint"] == f"{ISSUER}/authorize"
+    assert config["jwks_uri"] == f"{ISSUER}/jwks.json"
+    assert config["code_challenge_methods_supported"] == ["S256"]
+    assert config["id_token_signing_alg_values_supported"] == ["ES256"]
+    before = (await world.browser.get("/jwks.json")).json()["keys"]
+    assert before and all(k["kty"] == "EC" and "d" not in k for k in before)
+    _, token, _ = await world.code_login(world.bff)
+    async with db.services() as services:
+        new_kid = await services.keys.rotate(_system())
+    keys = (await world.browser.get("/jwks.json")).json()["keys"]
+    assert keys[0]["kid"] == new_kid and len(keys) == 2
+    # a token signed before the rotation still verifies (previous key published)
+    info = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert info.status_code == 200, info.text
+    async with db.services() as services:
+        await services.keys.rotate(_system())
+    keys = (await world.browser.get("/jwks.json")).json()["keys"]
+    assert len(keys) == 2 and before[0]["kid"] not in {k["kid"] for k in keys}
+    retired = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert retired.status_code == 401
+
+
+def _system() -> Any:
+    from sso.actors import Actor
+
+    return Actor.system("test")
+
+
+async def test_code_pkce_sso_refresh_userinfo_logout(world: World, db: Any) -> None:
+    oauth, token, nonce = await world.code_login(world.bff)
+    assert {"access_token", "refresh_token", "id_token"} <= set(token)
+    claims = jwt.decode(
+        token["id_token"],
+        await world.jwks(),
+        claims_cls=CodeIDToken,
+        claims_options={"iss": {"essential": True, "value": ISSUER}},
+        claims_params={
+            "nonce": nonce,
+            "client_id": world.bff["client_id"],
+            "access_token": token["access_token"],
+        },
+    )
+    claims.validate()
+    assert claims["sub"] == world.user["id"]
+    access = jwt.decode(token["access_token"], await world.jwks())
+    assert access["org"] == world.org["id"] and access["org_type"] == "agency"
+    assert access["aud"] == world.bff["client_id"]
+    assert {"ent_ver", "jti", "scope", "iat", "exp"} <= set(access)
+    assert not {"fns", "functions", "permissions"} & set(access)
+
+    info = await oauth.get(f"{ISSUER}/userinfo")
+    assert info.status_code == 200, info.text
+    assert info.json()["preferred_username"] == world.user["username"]
+
+    # SSO: the public client's /authorize completes from the session cookie, no password
+    spa = world.oauth(world.spa, scope="openid", code_challenge_method="S256")
+    verifier = generate_token(48)
+    url, _ = spa.create_authorization_url(f"{ISSUER}/authorize", code_verifier=verifier)
+    straight = await world.browser.get(url)
+    assert straight.status_code == 302
+    assert straight.headers["location"].startswith("https://spa.example/cb?code=")
+    spa_token = await spa.fetch_token(
+        f"{ISSUER}/token", authorization_response=straight.headers["location"],
+        code_verifier=verifier,
+    )  # fmt: skip
+    assert spa_token["access_token"]
+
+    # refresh rotation; the old refresh token presented again revokes the whole family
+    first_refresh = token["refresh_token"]
+    rotated = await oauth.refresh_token(f"{ISSUER}/token", refresh_token=first_refresh)
+    assert rotated["refresh_token"] != first_refresh
+    ok = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {rotated['access_token']}"}
+    )
+    assert ok.status_code == 200
+    reuse = await world.browser.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": first_refresh},
+        auth=(world.bff["client_id"], world.bff["client_secret"]),
+    )
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    for access_token in (token["access_token"], rotated["access_token"]):
+        gone = await world.browser.get(
+            "/userinfo", headers={"Authorization": f"Bearer {access_token}"}
+        )
+        assert gone.status_code == 401
+    again = await world.browser.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": rotated["refresh_token"]},
+        auth=(world.bff["client_id"], world.bff["client_secret"]),
+    )
+    assert again.json()["error"] == "invalid_grant"
+    from sso.audit.models import AuditEvent
+
+    assert await db.count(AuditEvent, AuditEvent.action == "token.issued") >= 3
+    assert await db.count(AuditEvent, AuditEvent.action == "token.revoked") >= 1
+    assert await db.count(AuditEvent, AuditEvent.action == "authentication.succeeded") >= 1
+
+    # RP-initiated logout: registered target only; the session ends
+    bad = await world.browser.get(
+        "/logout",
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": "https://x.example/",
+        },
+    )
+    assert bad.status_code == 400
+    out = await world.browser.get(
+        "/logout",
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": "https://bff.example/bye",
+            "state": "s1",
+        },
+    )
+    assert out.status_code == 302, out.text
+    assert out.headers["location"] == "https://bff.example/bye?state=s1"
+    world.browser.cookies.delete("sso_session")  # as the browser does on the deletion header
+    url, _ = spa.create_authorization_url(f"{ISSUER}/authorize", code_verifier=verifier)
+    assert urlsplit((await world.browser.get(url)).headers["location"]).path == "/login"
+
+
+async def test_code_flow_refusals(world: World) -> None:
+    redirect = world.bff["redirect_uris"][0]
+    base = {
+        "client_id": world.bff["client_id"],
+        "response_type": "code",
+        "scope": "openid",
+        "state": "st",
+    }
+    verifier = generate_token(48)
+    challenge = b64(hashlib.sha256(verifier.encode()).digest())
+    # a redirect URI one character off: an error page, never a redirect
+    for wrong in (redirect + "x", redirect[:-1], redirect.replace("callback", "callbacK")):
+        page = await world.browser.get(
+            "/authorize", params={**base, "redirect_uri": wrong, "code_challenge": challenge,
+                                  "code_challenge_method": "S256"},
+        )  # fmt: skip
+        assert page.status_code == 400 and "location" not in page.headers
+        assert "redirect_uri" in page.text
+    # plain PKCE refused; a public client without PKCE refused
+    plain = await world.browser.get(
+        "/authorize", params={**base, "redirect_uri": redirect, "code_challenge": verifier,
+                              "code_challenge_method": "plain"},
+    )  # fmt: skip
+    assert plain.status_code == 302 and "error=invalid_request" in plain.headers["location"]
+    no_pkce = await world.browser.get(
+        "/authorize",
+        params={**base, "client_id": world.spa["client_id"],
+                "redirect_uri": world.spa["redirect_uris"][0]},
+    )  # fmt: skip
+    assert "error=invalid_request" in no_pkce.headers["location"]
+
+    async def code() -> str:
+        url = httpx.URL(
+            f"{ISSUER}/authorize",
+            params={**base, "redirect_uri": redirect, "code_challenge": challenge,
+                    "code_challenge_method": "S256"},
+        )  # fmt: skip
+        if "sso_session" in world.browser.cookies:
+            callback = (await world.browser.get(str(url))).headers["location"]
+        else:
+            callback = await world.sign_in(str(url), world.user["username"])
+        return parse_qs(urlsplit(callback).query)["code"][0]
+
+    auth = (world.bff["client_id"], world.bff["client_secret"])
+
+    async def exchange(the_code: str, **extra: str) -> httpx.Response:
+        data = {"grant_type": "authorization_code", "code": the_code, "redirect_uri": redirect}
+        return await world.browser.post("/token", data={**data, **extra}, auth=auth)
+
+    missing = await exchange(await code())
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_grant"
+    wrong = await exchange(await code(), code_verifier=generate_token(48))
+    assert wrong.json()["error"] == "invalid_grant"
+    off = await exchange(await code(), code_verifier=verifier, redirect_uri=redirect + "x")
+    assert off.json()["error"] == "invalid_grant"
+    # a reused code is refused, and the tokens its first exchange produced are revoked
+    good_code = await code()
+    good = await exchange(good_code, code_verifier=verifier)
+    assert good.status_code == 200, good.text
+    tokens = good.json()
+    reused = await exchange(good_code, code_verifier=verifier)
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    userinfo = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert userinfo.status_code == 401
+    introspected = await world.browser.post(
+        "/introspect", data={"token": tokens["access_token"]}, auth=auth
+    )
+    assert introspected.json() == {"active": False}
+    refresh = await world.browser.post(
+        "/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=auth,
+    )  # fmt: skip
+    assert refresh.json()["error"] == "invalid_grant"
+    # client authentication
+    bad_secret = await world.browser.post(
+        "/token", data={"grant_type": "authorization_code", "code": "x"},
+        auth=(world.bff["client_id"], "not-the-secret"),
+    )  # fmt: skip
+    assert bad_secret.status_code == 401 and bad_secret.json()["error"] == "invalid_client"
+
+
+async def test_client_credentials_introspection_revocation(world: World) -> None:
+    partner = world.oauth(world.partner)
+    token = await partner.fetch_token(f"{ISSUER}/token", grant_type="client_credentials")
+    claims = jwt.decode(token["access_token"], await world.jwks())
+    assert claims["org"] == world.org["id"] and claims["sub"] == world.partner["client_id"]
+    assert claims["scope"] == "orders.read" and "refresh_token" not in token
+    # client_secret_post works too
+    posted = await world.browser.post(
+        "/token",
+        data={"grant_type": "client_credentials", "client_id": world.partner["client_id"],
+              "client_secret": world.partner["client_secret"]},
+    )  # fmt: skip
+    assert posted.status_code == 200, posted.text
+    # the bff may not use client credentials; a public client may not introspect
+    refused = await world.browser.post(
+        "/token", data={"grant_type": "client_credentials"},
+        auth=(world.bff["client_id"], world.bff["client_secret"]),
+    )  # fmt: skip
+    assert refused.json()["error"] == "unauthorized_client"
+    partner_auth = (world.partner["client_id"], world.partner["client_secret"])
+    mine = await world.browser.post(
+        "/introspect", data={"token": token["access_token"]}, auth=partner_auth
+    )
+    body = mine.json()
+    assert body["active"] is True and body["org"] == world.org["id"]
+    # not the bff's token: another audience is inactive for it
+    other = await world.browser.post(
+        "/introspect", data={"token": token["access_token"]},
+        auth=(world.bff["client_id"], world.bff["client_secret"]),
+    )  # fmt: skip
+    assert other.json() == {"active": False}
+    public = await world.browser.post(
+        "/introspect", data={"token": token["access_token"], "client_id": world.spa["client_id"]}
+    )
+    assert public.status_code == 401
+    # userinfo is for users' tokens
+    no_user = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert no_user.status_code == 401
+    revoked = await world.browser.post(
+        "/revoke", data={"token": token["access_token"]}, auth=partner_auth
+    )
+    assert revoked.status_code == 200
+    after = await world.browser.post(
+        "/introspect", data={"token": token["access_token"]}, auth=partner_auth
+    )
+    assert after.json() == {"active": False}
+
+
+async def test_forged_expired_and_foreign_tokens_refused(world: World, db: Any) -> None:
+    _, token, _ = await world.code_login(world.bff)
+    header = json.loads(base64.urlsafe_b64decode(token["access_token"].split(".")[0] + "=="))
+    payload = token["access_token"].split(".")[1]
+    jwk = (await world.browser.get("/jwks.json")).json()["keys"][0]
+    public_pem = (
+        JsonWebKey.import_key(jwk)
+        .get_public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+    def forged(alg: str, key: bytes | None) -> str:
+        head = b64(json.dumps({**header, "alg": alg}).encode())
+        signing_input = f"{head}.{payload}".encode()
+        if key is None:
+            return f"{head}.{payload}."
+        return f"{head}.{payload}.{b64(hmac.new(key, signing_input, hashlib.sha256).digest())}"
+
+    now = int(time.time())
+    base = jwt.decode(token["access_token"], await world.jwks())
+    async with db.services() as services:
+        expired = await services.keys.sign(
+            {**base, "iat": now - 3600, "exp": now - 1800}, token_type="at+jwt"
+        )
+        foreign = await services.keys.sign({**base, "aud": "not-a-client"}, token_type="at+jwt")
+    auth = (world.bff["client_id"], world.bff["client_secret"])
+    for bad in (forged("none", None), forged("HS256", public_pem), expired, foreign,
+                token["id_token"]):  # fmt: skip
+        info = await world.browser.get("/userinfo", headers={"Authorization": f"Bearer {bad}"})
+        assert info.status_code == 401, bad
+        assert info.json()["error"] == "invalid_token"
+        seen = await world.browser.post("/introspect", data={"token": bad}, auth=auth)
+        assert seen.json() == {"active": False}
+    live = await world.browser.post("/introspect", data={"token": token["access_token"]}, auth=auth)
+    assert live.json()["active"] is True
+
+
+async def test_login_page_languages_csrf_and_failures(world: World, admin: Any) -> None:
+    params = {
+        "client_id": world.bff["client_id"],
+        "redirect_uri": world.bff["redirect_uris"][0],
+        "response_type": "code",
+        "scope": "openid",
+    }
+    zh = await world.browser.get("/login", params=params)
+    assert zh.status_code == 200 and "登录" in zh.text and 'lang="zh-CN"' in zh.text
+    en = await world.browser.get("/login", params={**params, "lang": "en"})
+    assert "Sign in" in en.text and 'lang="en"' in en.text
+    _, fields = await world.login_form(str(httpx.URL("/login", params=params)))
+    no_csrf = await world.browser.post(
+        "/login", data={**fields, "csrf_token": "x", "username": "u", "password": "p"}
+    )
+    assert no_csrf.status_code == 400
+    wrong = await world.browser.post(
+        "/login", data={**fields, "username": world.user["username"], "password": "Wrong-pass-1"}
+    )
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+    await admin.call("POST", f"/v1/admin/users/{world.user['id']}/disable")
+    disabled = await world.browser.post(
+        "/login", data={**fields, "username": world.user["username"], "password": PASSWORD}
+    )
+    assert disabled.status_code == 401 and "已停用" in disabled.text
+    # must change password: the form asks for a new one, then signs in
+    fresh = await admin.user(world.org)  # must_change_password by default
+    page = await world.browser.post(
+        "/login", data={**fields, "username": fresh["username"], "password": PASSWORD}
+    )
+    assert page.status_code == 200 and 'name="new_password"' in page.text
+    changed = await world.browser.post(
+        "/login",
+        data={**fields, "username": fresh["username"], "password": PASSWORD,
+              "new_password": "Brand-New-Pass-7", "new_password_again": "Brand-New-Pass-7"},
+    )  # fmt: skip
+    assert changed.status_code == 303, changed.text
+
+
+def test_production_refuses_placeholder_secret_key() -> None:
+    from pydantic import ValidationError
+
+    from servicekit.settings import Environment
+    from sso.config import Settings
+
+    required = {
+        "environment": Environment.production,
+        "database_url": "postgresql://x/y",
+        "kafka_bootstrap_servers": "k:9092",
+        "internal_jwks_url": "https://g/jwks",
+        "issuer": "https://platform.example/auth",
+    }
+    with pytest.raises(ValidationError, match="SSO_SECRET_KEY"):
+        Settings(**required)
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(**required, secret_key="dev-sso-secret-key-change-me")
+    assert Settings(**required, secret_key="a-real-secret").issuer.endswith("/auth")
