@@ -28,6 +28,7 @@ from shared_schemas import (
     PaymentMadeV1,
     ReceiptAllocatedV1,
     RedInvoiceReason,
+    SettlementListCreatedV1,
 )
 
 ORDER_ID = UUID("11111111-1111-4111-8111-111111111111")
@@ -54,6 +55,19 @@ ORDER_STATUS_CHANGED = OrderStatusChangedV1(
     from_status=OrderStatus.created,
     to_status=OrderStatus.reconciled,
     changed_by="user-7",
+)
+SETTLEMENT_LIST_CREATED = SettlementListCreatedV1(
+    settlement_list_id=UUID("12121212-1212-4212-8212-121212121212"),
+    list_no="SL20250131000001",
+    order_id=ORDER_ID,
+    order_no="OC20250131000007",
+    customer_org_id=ORG_ID,
+    category=OrderCategory.channel_promotion_fee,
+    amount=Money(amount="300.03"),
+    order_count=3,
+    sign_date_from=date(2025, 1, 1),
+    sign_date_to=date(2025, 1, 31),
+    created_by="user-7",
 )
 ENTITLEMENT_CHANGED = EntitlementChangedV1(
     org_id=ORG_ID,
@@ -121,6 +135,7 @@ PAYMENT_MADE = PaymentMadeV1(
 SAMPLES: dict[str, EventPayload] = {
     "orders.order.created": ORDER_CREATED,
     "orders.order.status_changed": ORDER_STATUS_CHANGED,
+    "orders.settlement_list.created": SETTLEMENT_LIST_CREATED,
     "sso.entitlement.changed": ENTITLEMENT_CHANGED,
     "finance.invoice.applied": INVOICE_APPLIED,
     "finance.invoice.issued": INVOICE_ISSUED,

@@ -60,6 +60,7 @@ def test_asyncapi_yaml_is_valid_yaml_of_the_document() -> None:
     assert loaded["asyncapi"] == "3.0.0"
     assert set(loaded["channels"]) == {
         "orders.order",
+        "orders.settlement_list",
         "sso.entitlement",
         "finance.invoice",
         "finance.receipt",

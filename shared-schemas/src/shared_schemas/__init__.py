@@ -26,7 +26,11 @@ from shared_schemas.events.finance.v1 import (
     PaymentMadeV1,
     ReceiptAllocatedV1,
 )
-from shared_schemas.events.orders.v1 import OrderCreatedV1, OrderStatusChangedV1
+from shared_schemas.events.orders.v1 import (
+    OrderCreatedV1,
+    OrderStatusChangedV1,
+    SettlementListCreatedV1,
+)
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
 from shared_schemas.money import AmountCNY, Money
 from shared_schemas.registry import (
@@ -70,6 +74,7 @@ __all__ = [
     "ReceiptAllocatedV1",
     "RedInvoiceReason",
     "SellingEntity",
+    "SettlementListCreatedV1",
     "UnknownEventType",
     "default_registry",
     "new_event",

@@ -12,7 +12,11 @@ from shared_schemas.events.finance.v1 import (
     PaymentMadeV1,
     ReceiptAllocatedV1,
 )
-from shared_schemas.events.orders.v1 import OrderCreatedV1, OrderStatusChangedV1
+from shared_schemas.events.orders.v1 import (
+    OrderCreatedV1,
+    OrderStatusChangedV1,
+    SettlementListCreatedV1,
+)
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
 from shared_schemas.spec import EventSpec
 
@@ -23,6 +27,10 @@ ORDER_CREATED_V1 = EventSpec(
 ORDER_STATUS_CHANGED_V1 = EventSpec(
     "orders.order", "orders.order.status_changed", 1, OrderStatusChangedV1,
     "An order moved from one status to another (one step of its trajectory).",
+)  # fmt: skip
+SETTLEMENT_LIST_CREATED_V1 = EventSpec(
+    "orders.settlement_list", "orders.settlement_list.created", 1, SettlementListCreatedV1,
+    "A settlement list (结算清单) billed closed orders in one receivable order; invoice it.",
 )  # fmt: skip
 ENTITLEMENT_CHANGED_V1 = EventSpec(
     "sso.entitlement", "sso.entitlement.changed", 1, EntitlementChangedV1,
@@ -56,6 +64,7 @@ PAYMENT_MADE_V1 = EventSpec(
 CATALOGUE: tuple[EventSpec, ...] = (
     ORDER_CREATED_V1,
     ORDER_STATUS_CHANGED_V1,
+    SETTLEMENT_LIST_CREATED_V1,
     ENTITLEMENT_CHANGED_V1,
     INVOICE_APPLIED_V1,
     INVOICE_ISSUED_V1,

@@ -1,10 +1,12 @@
 """Settings of orders; every variable is read with the ORDERS_ prefix."""
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, repo_var_dir
 
 
 class Settings(ServiceSettings):
@@ -14,3 +16,12 @@ class Settings(ServiceSettings):
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
     )
+
+    #: Rows per import chunk (one transaction each: the progress callers see).
+    import_chunk_rows: int = Field(default=500, ge=1)
+    #: Largest accepted import file.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    #: Where finished XLSX exports are kept (shared by every API replica in production).
+    export_dir: Path = Field(default_factory=lambda: repo_var_dir() / "exports")
+    #: Orders read per export page (one transaction each).
+    export_page_rows: int = Field(default=1000, ge=1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, insert, literal, select, tuple_, update
+from sqlalchemy import Select, exists, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -112,7 +112,25 @@ class OrderRepository:
 
     async def search(self, f: OrderFilter, principal: Principal) -> Sequence[Order]:
         """One page, newest first; `limit + 1` rows so the caller knows whether more follow."""
-        query = scoped(select(Order), Order.customer_org_id, principal)
+        query = self._filtered(select(Order), f, principal)
+        if f.after is not None:
+            # A row comparison: PostgreSQL walks the (…, created_at, id) indexes from there.
+            at, ident = f.after
+            query = query.where(
+                tuple_(Order.created_at, Order.id)
+                < tuple_(literal(at, UtcDateTime()), literal(ident, Order.id.type))
+            )
+        query = query.order_by(Order.created_at.desc(), Order.id.desc()).limit(f.limit + 1)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count(self, f: OrderFilter, principal: Principal) -> int:
+        """How many orders match the filter (the cursor and limit are ignored)."""
+        query = self._filtered(select(func.count()).select_from(Order), f, principal)
+        return int((await self.session.execute(query)).scalar_one())
+
+    @staticmethod
+    def _filtered(query: Select[Any], f: OrderFilter, principal: Principal) -> Select[Any]:
+        query = scoped(query, Order.customer_org_id, principal)
         if f.customer_org_id is not None:
             query = query.where(Order.customer_org_id == f.customer_org_id)
         if f.categories:
@@ -138,15 +156,7 @@ class OrderRepository:
             query = query.where(Order.amount_fen >= low)
         if high is not None:
             query = query.where(Order.amount_fen <= high)
-        if f.after is not None:
-            # A row comparison: PostgreSQL walks the (…, created_at, id) indexes from there.
-            at, ident = f.after
-            query = query.where(
-                tuple_(Order.created_at, Order.id)
-                < tuple_(literal(at, UtcDateTime()), literal(ident, Order.id.type))
-            )
-        query = query.order_by(Order.created_at.desc(), Order.id.desc()).limit(f.limit + 1)
-        return (await self.session.execute(query)).scalars().all()
+        return query
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -248,8 +248,9 @@ class PageCursor:
             raise ValueError("not a cursor this API returned") from exc
 
 
-class OrderQuery(_Input):
-    """Filters of GET /v1/orders. Date ranges are business dates (Asia/Shanghai), inclusive."""
+class OrderFilters(_Input):
+    """Filters of GET /v1/orders (and of an export). Date ranges are business dates
+    (Asia/Shanghai), inclusive."""
 
     customer_org_id: uuid.UUID | None = None
     category: list[OrderCategory] = Field(default_factory=list, description="Any of these.")
@@ -266,15 +267,6 @@ class OrderQuery(_Input):
     settled_to: date | None = None
     amount_min: Yuan | None = None
     amount_max: Yuan | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, description="next_cursor of the previous page.")
-
-    @field_validator("cursor")
-    @classmethod
-    def _decodable(cls, value: str | None) -> str | None:
-        if value is not None:
-            PageCursor.decode(value)
-        return value
 
     @model_validator(mode="after")
     def _ranges_are_ordered(self) -> Self:
@@ -288,9 +280,27 @@ class OrderQuery(_Input):
             start, end = getattr(self, low), getattr(self, high)
             if start is not None and end is not None and end < start:
                 raise field_error(
-                    "OrderQuery", (high,), "range_reversed", f"must not be before {low}", str(end)
+                    type(self).__name__,
+                    (high,),
+                    "range_reversed",
+                    f"must not be before {low}",
+                    str(end),
                 )
         return self
+
+
+class OrderQuery(OrderFilters):
+    """GET /v1/orders: the filters and a keyset page."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page.")
+
+    @field_validator("cursor")
+    @classmethod
+    def _decodable(cls, value: str | None) -> str | None:
+        if value is not None:
+            PageCursor.decode(value)
+        return value
 
     @property
     def page_cursor(self) -> PageCursor | None:

@@ -19,6 +19,7 @@ from orders.order.schemas import (
     Counterparty,
     FinanceRecordRead,
     OrderCreate,
+    OrderFilters,
     OrderLineRead,
     OrderPage,
     OrderQuery,
@@ -65,14 +66,22 @@ class OrderService:
 
     # -- creating -----------------------------------------------------------------------------
 
-    async def create(self, data: OrderCreate, principal: Principal) -> tuple[OrderRead, bool]:
-        """Returns the order and whether it was created now (False: the same source existed)."""
+    async def preflight(self, data: OrderCreate, principal: Principal) -> Order | None:
+        """What `create` would find without writing: None for a new order, the earlier order
+        for the same content; raises what `create` raises (org_not_visible, source_ref_reused)."""
         if not principal.may_see_org(data.customer_org_id):
             raise Forbidden(
                 "You may create orders only for your own institution or those below it.",
                 code="org_not_visible",
             )
         existing = await self.repo.by_source(data.source_service, data.source_ref)
+        if existing is not None:
+            self._ensure_same(existing, data)
+        return existing
+
+    async def create(self, data: OrderCreate, principal: Principal) -> tuple[OrderRead, bool]:
+        """Returns the order and whether it was created now (False: the same source existed)."""
+        existing = await self.preflight(data, principal)
         if existing is None:
             order = await self._insert(data, principal)
             if order is not None:
@@ -157,18 +166,9 @@ class OrderService:
 
     @staticmethod
     def _ensure_same(existing: Order, data: OrderCreate) -> None:
-        same = (
-            existing.category == data.category.value
-            and existing.direction == data.direction.value
-            and existing.customer_org_id == data.customer_org_id
-            and existing.amount_fen == _amount_fen(data)
-        )
-        if not same:
-            raise Conflict(
-                f"Source reference {data.source_service}/{data.source_ref} already made order "
-                f"{existing.order_no} with different content; use a new source_ref.",
-                code="source_ref_reused",
-            )
+        stored = (existing.category, existing.direction, existing.customer_org_id)
+        if (*stored, existing.amount_fen) != content_key(data):
+            raise source_ref_reused(data, f"order {existing.order_no}")
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -181,20 +181,8 @@ class OrderService:
     async def search(self, query: OrderQuery, principal: Principal) -> OrderPage:
         cursor = query.page_cursor
         rows = await self.repo.search(
-            OrderFilter(
-                customer_org_id=query.customer_org_id,
-                categories=[c.value for c in query.category],
-                direction=query.direction.value if query.direction else None,
-                statuses=[s.value for s in query.status],
-                source_service=query.source_service,
-                created=_instants(query.created_from, query.created_to),
-                sign_date=(
-                    query.sign_date_from,
-                    query.sign_date_to + timedelta(days=1) if query.sign_date_to else None,
-                ),
-                invoiced=_instants(query.invoiced_from, query.invoiced_to),
-                settled=_instants(query.settled_from, query.settled_to),
-                amount_fen=(_fen(query.amount_min), _fen(query.amount_max)),
+            storage_filter(
+                query,
                 after=(cursor.created_at, cursor.id) if cursor else None,
                 limit=query.limit,
             ),
@@ -203,7 +191,7 @@ class OrderService:
         page = rows[: query.limit]
         more = len(rows) > query.limit
         return OrderPage(
-            items=[OrderSummary(**_summary_fields(order)) for order in page],
+            items=[summary(order) for order in page],
             next_cursor=PageCursor(page[-1].created_at, page[-1].id).encode() if more else None,
         )
 
@@ -343,6 +331,49 @@ class OrderService:
         await self.outbox.add(self.repo.session, event)
 
 
+def storage_filter(
+    query: OrderFilters, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 50
+) -> OrderFilter:
+    """The API's filters in storage terms (UTC instants, fen, half-open ranges)."""
+    return OrderFilter(
+        customer_org_id=query.customer_org_id,
+        categories=[c.value for c in query.category],
+        direction=query.direction.value if query.direction else None,
+        statuses=[s.value for s in query.status],
+        source_service=query.source_service,
+        created=instants(query.created_from, query.created_to),
+        sign_date=(
+            query.sign_date_from,
+            query.sign_date_to + timedelta(days=1) if query.sign_date_to else None,
+        ),
+        invoiced=instants(query.invoiced_from, query.invoiced_to),
+        settled=instants(query.settled_from, query.settled_to),
+        amount_fen=(_fen(query.amount_min), _fen(query.amount_max)),
+        after=after,
+        limit=limit,
+    )
+
+
+def summary(order: Order) -> OrderSummary:
+    return OrderSummary(**_summary_fields(order))
+
+
+ContentKey = tuple[str, str, uuid.UUID, int]
+
+
+def content_key(data: OrderCreate) -> ContentKey:
+    """What must match for a repeated source reference to be the same order."""
+    return (data.category.value, data.direction.value, data.customer_org_id, _amount_fen(data))
+
+
+def source_ref_reused(data: OrderCreate, earlier: str) -> Conflict:
+    return Conflict(
+        f"Source reference {data.source_service}/{data.source_ref} already made {earlier} "
+        "with different content; use a new source_ref.",
+        code="source_ref_reused",
+    )
+
+
 def _amounts(order: Order) -> Amounts:
     return Amounts(
         direction=OrderDirection(order.direction),
@@ -407,7 +438,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=BUSINESS_TZ).astimezone(UTC)
 
 
-def _instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+def instants(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
     """Inclusive business dates as the half-open UTC interval [first 00:00, last+1 00:00)."""
     return (
         _day_start(first) if first else None,

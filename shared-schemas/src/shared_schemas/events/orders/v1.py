@@ -47,3 +47,20 @@ class OrderStatusChangedV1(EventPayload):
         if self.from_status == self.to_status:
             raise ValueError("from_status and to_status must differ")
         return self
+
+
+class SettlementListCreatedV1(EventPayload):
+    """orders.settlement_list.created — a settlement list (结算清单) was made from closed orders
+    and the receivable order billing them was created; finance is asked to invoice it."""
+
+    settlement_list_id: UUID
+    list_no: str = Field(min_length=1, description="Human-readable list number.")
+    order_id: UUID = Field(description="The receivable order to invoice.")
+    order_no: str = Field(min_length=1)
+    customer_org_id: UUID = Field(description="The institution to invoice.")
+    category: OrderCategory
+    amount: Money = Field(description="The amount to invoice: the sum of the listed orders.")
+    order_count: int = Field(ge=1, description="How many closed orders the list covers.")
+    sign_date_from: date
+    sign_date_to: date
+    created_by: str = Field(min_length=1, description="User id or service name.")

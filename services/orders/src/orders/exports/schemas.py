@@ -1,0 +1,12 @@
+"""Answers of the export API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders.jobs.schemas import JobRead
+
+
+class ExportJobRead(JobRead):
+    filters: dict[str, Any]
+    file_name: str | None

@@ -1,0 +1,26 @@
+"""All SQL of imports."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from orders.imports.models import ImportJob, ImportRowError
+from orders.jobs.repository import JobRepository
+
+
+class ImportRepository(JobRepository[ImportJob]):
+    model = ImportJob
+
+    def add_errors(self, errors: Sequence[ImportRowError]) -> None:
+        self.session.add_all(errors)
+
+    async def errors(self, job_id: uuid.UUID) -> Sequence[ImportRowError]:
+        query = (
+            select(ImportRowError)
+            .where(ImportRowError.job_id == job_id)
+            .order_by(ImportRowError.row_no, ImportRowError.column)
+        )
+        return (await self.session.execute(query)).scalars().all()

@@ -1,0 +1,76 @@
+"""Runs an import job in chunks after the request that started it committed; each chunk is
+its own transaction (its orders, its error rows and the job's counters together), so a crash
+loses at most the chunk in progress and a resumption continues after `processed` rows.
+Re-running rows already done is harmless anyway: creation is idempotent by source reference."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orders.imports.parsing import FileProblem, read_rows
+from orders.imports.repository import ImportRepository
+from orders.imports.service import ImportService
+from orders.jobs.models import UNFINISHED, JobStatus
+from orders.order.repository import OrderRepository
+from orders.order.service import ContentKey, OrderService
+from servicekit.messaging import Outbox
+from servicekit.observability import request_id_var
+
+log = logging.getLogger(__name__)
+
+
+async def run_import(
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, job_id: uuid.UUID, chunk: int
+) -> None:
+    def service(session: AsyncSession) -> ImportService:
+        return ImportService(
+            ImportRepository(session), OrderService(OrderRepository(session), outbox)
+        )
+
+    token = request_id_var.set(f"import-{job_id}")  # the trajectory's cause
+    try:
+        async with sessionmaker() as session, session.begin():
+            job = await service(session).job(job_id)
+            if job is None or job.status not in UNFINISHED:
+                return
+            content, file_format = job.content, job.file_format
+            job.touch(JobStatus.running)
+        try:
+            rows = read_rows(content, file_format)
+        except FileProblem as problem:
+            async with sessionmaker() as session, session.begin():
+                imports = service(session)
+                job = await imports.job(job_id)
+                assert job is not None
+                await imports.refuse_file(job, problem)
+            return
+        seen: dict[tuple[str, str], ContentKey] = {}
+        start = 0
+        while True:
+            try:
+                async with sessionmaker() as session, session.begin():
+                    imports = service(session)
+                    job = await imports.job(job_id)
+                    assert job is not None
+                    job.total = len(rows)
+                    start = job.processed
+                    if start >= len(rows):
+                        job.touch(JobStatus.succeeded)
+                        return
+                    await imports.process(job, rows[start : start + chunk], seen)
+            except Exception as exc:
+                log.exception("import %s: chunk from data row %d failed", job_id, start + 1)
+                async with sessionmaker() as session, session.begin():
+                    job = await service(session).job(job_id)
+                    assert job is not None
+                    job.touch(
+                        JobStatus.failed,
+                        f"rows from {start + 2} on were not imported ({type(exc).__name__}); "
+                        "earlier chunks are kept — resume to continue",
+                    )
+                return
+    finally:
+        request_id_var.reset(token)

@@ -1,0 +1,1 @@
+"""What import and export jobs share (models, read model, repository)."""

@@ -1,0 +1,178 @@
+"""Bulk import: dry run, commit, idempotent re-import, malformed rows, encodings, XLSX, chunks."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from openpyxl import Workbook
+
+from orders.order.service import OrderService
+
+HEADER = "category,direction,customer_org_id,amount,source_service,source_ref,sign_date,counterparty_name"
+
+
+def _csv(api: Any, source: str, rows: list[tuple[str, str]], org: uuid.UUID | None = None) -> str:
+    """rows: (source_ref, amount)."""
+    org = org or api.org_a
+    lines = [HEADER] + [
+        f"risk_assessment,receivable,{org},{amount},{source},{ref},2026-11-20,某保险公司"
+        for ref, amount in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def _upload(
+    api: Any, content: bytes, *, dry_run: bool = True, filename: str = "orders.csv"
+) -> dict[str, Any]:
+    response = await api.client.post(
+        "/v1/orders/imports",
+        params={"filename": filename, "dry_run": str(dry_run).lower()},
+        content=content,
+        headers=api.headers(),
+    )
+    assert response.status_code == 202, response.text
+    job = await api.client.get(f"/v1/orders/imports/{response.json()['id']}", headers=api.headers())
+    return dict(job.json())
+
+
+async def _orders(api: Any, source: str) -> list[dict[str, Any]]:
+    response = await api.client.get(
+        "/v1/orders", params={"source_service": source, "limit": 200}, headers=api.headers()
+    )
+    return list(response.json()["items"])
+
+
+def _source() -> str:
+    return f"imp-{uuid.uuid4().hex[:8]}"
+
+
+async def test_dry_run_writes_nothing_and_reports_bad_rows_by_column(api: Any) -> None:
+    source = _source()
+    text = _csv(api, source, [("r1", "10.00"), ("r2", "1.001"), ("r3", "5")])
+    text += f"no_such_category,receivable,{api.org_a},1.00,{source},r4,,\n"
+    job = await _upload(api, text.encode())
+    assert job["status"] == "succeeded" and job["dry_run"] is True
+    assert (job["total"], job["processed"]) == (4, 4)
+    assert (job["created"], job["skipped"], job["failed"]) == (2, 0, 2)
+    assert await _orders(api, source) == []
+
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "row,column,code,message,value"
+    assert lines[1].startswith("3,amount,value_error,") and lines[1].endswith(",1.001")
+    assert lines[2].startswith("5,category,enum,")
+
+
+async def test_commit_creates_through_the_rest_path_and_reimport_is_idempotent(
+    api: Any, db: Any
+) -> None:
+    source = _source()
+    rows = [("r1", "10.00"), ("r2", "0.01")]
+    job = await _upload(api, _csv(api, source, rows).encode(), dry_run=False)
+    assert (job["created"], job["skipped"], job["failed"]) == (2, 0, 0)
+    orders = await _orders(api, source)
+    assert sorted(o["amount"] for o in orders) == ["0.01", "10.00"]
+    assert orders[0]["counterparty"] == {"name": "某保险公司", "id": None}
+    detail = await api.get(orders[0]["id"])
+    assert detail["trajectory"][0]["cause"] == f"import-{job['id']}"
+    assert await db.steps(orders[0]["id"]) == 1
+
+    again = await _upload(api, _csv(api, source, rows).encode(), dry_run=False)
+    assert (again["created"], again["skipped"], again["failed"]) == (0, 2, 0)
+    changed = await _upload(
+        api, _csv(api, source, [("r1", "10.00"), ("r2", "0.02")]).encode(), dry_run=False
+    )
+    assert (changed["created"], changed["skipped"], changed["failed"]) == (0, 1, 1)
+    report = await api.client.get(
+        f"/v1/orders/imports/{changed['id']}/errors", headers=api.headers()
+    )
+    assert "3,source_ref,source_ref_reused," in report.content.decode("utf-8-sig")
+    assert len(await _orders(api, source)) == 2
+
+
+async def test_other_institutions_rows_are_refused(api: Any) -> None:
+    source = _source()
+    job = await _upload(api, _csv(api, source, [("r1", "1.00")], org=api.org_b).encode())
+    assert job["failed"] == 1
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    assert "2,customer_org_id,org_not_visible," in report.content.decode("utf-8-sig")
+    other = await api.client.get(
+        f"/v1/orders/imports/{job['id']}", headers=api.headers(api.org_b, subject="clerk-b")
+    )
+    assert other.status_code == 404
+
+
+async def test_gb18030_csv(api: Any) -> None:
+    source = _source()
+    job = await _upload(api, _csv(api, source, [("r1", "88.80")]).encode("gb18030"), dry_run=False)
+    assert job["created"] == 1, job
+    (order,) = await _orders(api, source)
+    assert order["counterparty"]["name"] == "某保险公司"
+
+
+async def test_xlsx_with_extension_columns(api: Any) -> None:
+    source = _source()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        ["category", "direction", "customer_org_id", "amount", "source_service", "source_ref",
+         "coupon_used_at", "car_model", "province_code", "city_code", "merchant_id",
+         "merchant_name", "product_id", "product_name"]
+    )  # fmt: skip
+    good = ["value_added_redemption", "receivable", str(api.org_a), 12.5, source, "x1",
+            "2026-11-20T10:00:00+08:00", "比亚迪 秦PLUS", "440000", "440300", "m1", "洗车店",
+            "p1", "精洗"]  # fmt: skip
+    bad = [*good[:5], "x2", *good[6:8], "440000", "450300", *good[10:]]
+    sheet.append(good)
+    sheet.append(bad)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = await _upload(api, buffer.getvalue(), dry_run=False, filename="orders.xlsx")
+    assert (job["created"], job["failed"]) == (1, 1), job
+    (order,) = await _orders(api, source)
+    assert order["amount"] == "12.50"
+    detail = await api.get(order["id"])
+    assert detail["extension"]["location"]["city_code"] == "440300"
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    assert "3,city_code,city_not_in_province," in report.content.decode("utf-8-sig")
+
+
+async def test_unknown_column_fails_the_file(api: Any) -> None:
+    job = await _upload(api, b"category,colour\nx,y\n")
+    assert job["status"] == "failed" and job["total"] == 0
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    assert "1,colour,unknown_column," in report.content.decode("utf-8-sig")
+
+
+async def test_a_failed_chunk_leaves_nothing_half_written_and_resumes(
+    api: Any, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "import_chunk_rows", 2)
+    real_create = OrderService.create
+
+    async def failing(self: OrderService, data: Any, principal: Any) -> Any:
+        if data.source_ref == "r4":
+            raise RuntimeError("disk full")
+        return await real_create(self, data, principal)
+
+    monkeypatch.setattr(OrderService, "create", failing)
+    source = _source()
+    rows = [(f"r{i}", "1.00") for i in range(1, 6)]
+    job = await _upload(api, _csv(api, source, rows).encode(), dry_run=False)
+    assert job["status"] == "failed"
+    assert (job["processed"], job["created"]) == (2, 2)
+    assert "rows from 4 on" in job["error"]
+    assert sorted(o["source_ref"] for o in await _orders(api, source)) == ["r1", "r2"]  # not r3
+
+    monkeypatch.setattr(OrderService, "create", real_create)
+    resumed = await api.client.post(f"/v1/orders/imports/{job['id']}/resume", headers=api.headers())
+    assert resumed.status_code == 202, resumed.text
+    done = (await api.client.get(f"/v1/orders/imports/{job['id']}", headers=api.headers())).json()
+    assert done["status"] == "succeeded"
+    assert (done["processed"], done["created"], done["failed"]) == (5, 5, 0)
+    assert len(await _orders(api, source)) == 5
