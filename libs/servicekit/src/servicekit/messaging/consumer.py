@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
-from servicekit.messaging.kafka import new_consumer, new_producer
+from servicekit.messaging.kafka import new_consumer, new_producer, started, stop_quietly
 from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
 from servicekit.observability import correlation_scope, metrics
@@ -275,41 +275,29 @@ class EventConsumer:
 
     async def _ensure_consumer(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = new_consumer(
-                self._bootstrap,
-                *self._subs.topics,
-                group_id=self.group_id,
-                client_id=self.group_id,
-                session_timeout_ms=self._session_timeout_ms,
-                heartbeat_interval_ms=self._heartbeat_interval_ms,
+            self._consumer = await started(
+                new_consumer(
+                    self._bootstrap,
+                    *self._subs.topics,
+                    group_id=self.group_id,
+                    client_id=self.group_id,
+                    session_timeout_ms=self._session_timeout_ms,
+                    heartbeat_interval_ms=self._heartbeat_interval_ms,
+                )
             )
-            try:
-                await consumer.start()
-            except BaseException:
-                await consumer.stop()
-                raise
-            self._consumer = consumer
         return self._consumer
 
     async def _ensure_dlq_producer(self) -> AIOKafkaProducer:
         if self._dlq_producer is None:
-            producer = new_producer(
-                self._bootstrap, client_id=f"{self.group_id}-dlq", idempotent=self._idempotent
+            self._dlq_producer = await started(
+                new_producer(
+                    self._bootstrap, client_id=f"{self.group_id}-dlq", idempotent=self._idempotent
+                )
             )
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
-            self._dlq_producer = producer
         return self._dlq_producer
 
     async def _drop_clients(self) -> None:
-        for name in ("_consumer", "_dlq_producer"):
-            client = getattr(self, name)
-            setattr(self, name, None)
-            if client is not None:
-                try:
-                    await client.stop()
-                except Exception:  # a broken client may fail to stop cleanly
-                    pass
+        consumer, self._consumer = self._consumer, None
+        producer, self._dlq_producer = self._dlq_producer, None
+        await stop_quietly(consumer)
+        await stop_quietly(producer)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiokafka import TopicPartition
 
 from servicekit.messaging.consumer import DLQ_SUFFIX
-from servicekit.messaging.kafka import new_consumer, new_producer
+from servicekit.messaging.kafka import new_consumer, new_producer, started
 
 
 @dataclass
@@ -46,8 +46,13 @@ async def replay_dead_letters(
     producer = new_producer(
         bootstrap_servers, client_id=f"dlq-replay.{group_id}", idempotent=idempotent
     )
-    await consumer.start()
-    await producer.start()
+    await started(consumer)
+    try:
+        await started(producer)
+    except BaseException:
+        # Otherwise a producer that cannot start would leave the consumer in its group.
+        await consumer.stop()
+        raise
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + idle_timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.client import AIOKafkaClient
@@ -44,6 +45,34 @@ def new_consumer(
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=heartbeat_interval_ms,
     )
+
+
+class _Client(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Client)
+
+
+async def started(client: C) -> C:
+    """Start an aiokafka client; if starting fails, stop it so no background task is left."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+    return client
+
+
+async def stop_quietly(client: _Client | None) -> None:
+    """Stop a client that may already be broken (its stop can itself fail)."""
+    if client is None:
+        return
+    try:
+        await client.stop()
+    except Exception:
+        pass
 
 
 async def broker_reachable(bootstrap_servers: str, timeout: float = 2.0) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
-from servicekit.messaging.kafka import new_producer
+from servicekit.messaging.kafka import new_producer, started, stop_quietly
 from servicekit.messaging.tables import MessagingTables
 from servicekit.observability import metrics
 
@@ -199,24 +199,16 @@ class OutboxRelay:
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = new_producer(
-                self._bootstrap, client_id=f"{self._service}-relay", idempotent=self._idempotent
+            self._producer = await started(
+                new_producer(
+                    self._bootstrap, client_id=f"{self._service}-relay", idempotent=self._idempotent
+                )
             )
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
-            self._producer = producer
         return self._producer
 
     async def _drop_producer(self) -> None:
-        if self._producer is not None:
-            producer, self._producer = self._producer, None
-            try:
-                await producer.stop()
-            except Exception:  # stopping a broken producer may itself fail
-                pass
+        producer, self._producer = self._producer, None
+        await stop_quietly(producer)
 
     async def _hold_leadership(self) -> bool:
         """PostgreSQL: one active relay per service via an advisory lock held on a connection."""
