@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from report import write_section
+
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
 WARM_UP_EVENTS = 200
@@ -629,7 +631,7 @@ def render(results: list[Result], command: str, notes: str) -> str:
     date = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     cpu = os.cpu_count()
     lines = [
-        "# Event backbone benchmark",
+        "## Event backbone (orders → broker → finance)",
         "",
         "Outbox commit in **orders** → OutboxRelay → broker → EventConsumer in **finance** "
         "(real `orders.order.created` handler: SettlementItem + inbox row), on PostgreSQL.",
@@ -894,7 +896,7 @@ def main() -> None:
     if args.write:
         command = "uv run python benchmarks/event_backbone.py " + " ".join(sys.argv[1:])
         notes = Path(args.notes).read_text() if args.notes else ""
-        Path(args.write).write_text(render(results, command, notes))
+        write_section(args.write, "event-backbone", render(results, command, notes))
         print(f"wrote {args.write}")
     sys.exit(0 if all(r.lost == 0 and r.duplicated == 0 for r in results) else 1)
 

@@ -30,7 +30,7 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 def upgrade_to_head(migrations_dir: Path, database_url: str) -> None:
     """Blocking; from async code call it through `asyncio.to_thread`."""
-    command.upgrade(alembic_config(migrations_dir, database_url), "head")
+    command.upgrade(alembic_config(migrations_dir, database_url), "heads")
 
 
 def run_env(target_metadata: MetaData, default_url: str) -> None:
