@@ -42,10 +42,9 @@ class Services:
         self.audit = AuditService(AuditRepository(session))
         self.catalogue = CatalogueService(CatalogueRepository(session), self.audit)
         institutions = InstitutionRepository(session)
+        client_repo = ClientRepository(session)
         entitlement_repo = EntitlementRepository(session)
-        self.clients = ClientService(
-            ClientRepository(session), institutions, entitlement_repo, self.audit
-        )
+        self.clients = ClientService(client_repo, institutions, entitlement_repo, self.audit)
         self.entitlements = EntitlementService(
             entitlement_repo, institutions, self.catalogue, self.clients, self.audit, outbox
         )
@@ -55,7 +54,7 @@ class Services:
         users = UserRepository(session)
         self.users = UserService(users, institutions, roles, self.audit, settings)
         self.access = AccessService(
-            AccessRepository(session), users, institutions, self.entitlements, settings
+            AccessRepository(session), users, institutions, self.entitlements, settings, client_repo
         )
         self.keys = KeyService(
             KeyRepository(session), self.audit, settings.secret_key.get_secret_value()

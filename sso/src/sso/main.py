@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from servicekit.app import create_app as create_service_app
 from servicekit.db import unit_of_work
 from servicekit.definition import ServiceDefinition
+from sso.access.endpoints import internal_router as internal_access_router
 from sso.access.endpoints import router as access_router
 from sso.audit.endpoints import router as audit_router
 from sso.bootstrap import prepare
@@ -44,7 +45,7 @@ definition = ServiceDefinition.standard(
     "institution, and the OpenID Connect provider every entry signs on with "
     "(/.well-known/openid-configuration, /authorize, /token, …). "
     "Admin API under /v1/admin (internal token, audience sso, `sso.admin.*` functions); "
-    "portal API under /v1/me.",
+    "portal API under /v1/me; the gateway's principal lookup under /v1/internal.",
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
@@ -58,6 +59,7 @@ definition = ServiceDefinition.standard(
         imports_router,
         audit_router,
         access_router,
+        internal_access_router,
         oidc_router,
     ],
     demo_data=load_demo_data,

@@ -35,3 +35,36 @@ class PortalEntry(BaseModel):
 class PortalEntries(BaseModel):
     entitlement_version: int
     entries: list[PortalEntry]
+
+
+class PrincipalInstitution(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    type: str
+
+
+class PrincipalAccess(BaseModel):
+    """What the gateway needs to vouch for a caller: who, which institution, which entries and
+    functions — read by the gateway only (`/v1/internal/principals/{subject}`)."""
+
+    subject: str = Field(description="A user id, or a client's client_id (partner systems).")
+    kind: str = Field(description="user | client")
+    active: bool = Field(
+        description="False: the user or client (or its institution) is disabled or locked; "
+        "the gateway ends its sessions and refuses its tokens."
+    )
+    username: str | None = None
+    display_name: str | None = None
+    scopes: list[str] = Field(default_factory=list, description="A client's allowed scopes.")
+    institution: PrincipalInstitution
+    platform_operator: bool
+    visible_org_ids: list[uuid.UUID] = Field(
+        description="Institutions below the principal's own (its subtree, own excluded)."
+    )
+    entitlement_version: int
+    functions: dict[str, list[str]] = Field(
+        description="Entry → effective functions. Users: role ∩ entitlement; clients: the "
+        "institution's entitlement in the entries their scopes name."
+    )
+    entries: list[PortalEntry] = Field(description="Entries the principal may open (portal).")

@@ -10,17 +10,40 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from servicekit.errors import NotFound
 from shared_schemas import OrgType
 from sso.access.repository import AccessRepository
-from sso.access.schemas import PortalEntries, PortalEntry, UserAccess
+from sso.access.schemas import (
+    PortalEntries,
+    PortalEntry,
+    PrincipalAccess,
+    PrincipalInstitution,
+    UserAccess,
+)
 from sso.actors import Actor
 from sso.catalogue.schemas import EntryKind
+from sso.clients.models import Client, ClientStatus
+from sso.clients.repository import ClientRepository
 from sso.config import Settings
 from sso.entitlements.service import EntitlementService
-from sso.organizations.repository import InstitutionRepository
+from sso.organizations.models import Institution
+from sso.organizations.repository import InstitutionFilter, InstitutionRepository
 from sso.users.models import User, UserStatus
 from sso.users.repository import UserRepository
 from sso.users.service import UserNotFound
+
+
+class PrincipalNotFound(NotFound):
+    code = "principal_not_found"
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"No user or client '{subject}' is known to sso.")
+
+
+def _institution(institution: Institution) -> PrincipalInstitution:
+    return PrincipalInstitution(
+        id=institution.id, code=institution.code, name=institution.name, type=institution.type
+    )
 
 
 @dataclass(frozen=True)
@@ -40,12 +63,14 @@ class AccessService:
         institutions: InstitutionRepository,
         entitlements: EntitlementService,
         settings: Settings,
+        clients: ClientRepository,
     ) -> None:
         self.repo = repository
         self.users = users
         self.institutions = institutions
         self.entitlements = entitlements
         self.settings = settings
+        self.clients = clients
 
     async def effective(self, user: User) -> EffectiveAccess:
         institution = await self.institutions.get(user.institution_id)
@@ -95,14 +120,20 @@ class AccessService:
         if user is None:
             raise UserNotFound(subject)
         access = await self.effective(user)
-        state = await self.entitlements.repo.state(user.institution_id)
+        entries = await self._entries(user.institution_id, access.functions)
+        return PortalEntries(entitlement_version=access.entitlement_version, entries=entries)
+
+    async def _entries(
+        self, institution_id: uuid.UUID, functions: dict[str, set[str]]
+    ) -> list[PortalEntry]:
+        state = await self.entitlements.repo.state(institution_id)
         catalogue = await self.entitlements.catalogue.current()
+        base = self.settings.console_base_path.rstrip("/")
         entries = []
         for code, entry in catalogue.entries.items():
             held = state.entries.get(code)
-            if held is None or not held.enabled or not access.functions.get(code):
+            if held is None or not held.enabled or not functions.get(code):
                 continue
-            base = self.settings.console_base_path.rstrip("/")
             entries.append(
                 PortalEntry(
                     code=code,
@@ -114,4 +145,77 @@ class AccessService:
                     tenant_system=held.target_url is not None,
                 )
             )
-        return PortalEntries(entitlement_version=access.entitlement_version, entries=entries)
+        return entries
+
+    async def principal_access(self, subject: str) -> PrincipalAccess:
+        """Everything the gateway needs to vouch for `subject` (a user id or a client_id)."""
+        user = None
+        try:
+            user = await self.users.get(uuid.UUID(subject))
+        except ValueError:
+            pass
+        if user is not None:
+            return await self._user_principal(user)
+        client = await self.clients.by_client_id(subject)
+        if client is None:
+            raise PrincipalNotFound(subject)
+        return await self._client_principal(client)
+
+    async def _user_principal(self, user: User) -> PrincipalAccess:
+        institution = await self.institutions.get(user.institution_id)
+        assert institution is not None  # foreign key
+        access = await self.effective(user)
+        active = user.status == UserStatus.active.value and not await self._institution_disabled(
+            institution
+        )
+        return PrincipalAccess(
+            subject=str(user.id),
+            kind="user",
+            active=active,
+            username=user.username,
+            display_name=user.display_name,
+            institution=_institution(institution),
+            platform_operator=access.platform_operator,
+            visible_org_ids=await self._below(institution),
+            entitlement_version=access.entitlement_version,
+            functions={e: sorted(f) for e, f in sorted(access.functions.items())},
+            entries=await self._entries(institution.id, access.functions),
+        )
+
+    async def _client_principal(self, client: Client) -> PrincipalAccess:
+        """A partner system acts for its institution, in the entries its scopes name
+        (`orders.read` → entry `orders`), with the institution's functions there."""
+        institution = await self.institutions.get(client.institution_id)
+        assert institution is not None  # foreign key
+        catalogue = await self.entitlements.catalogue.current()
+        held = await self.entitlements.effective_functions(institution.id, catalogue)
+        scoped_entries = {scope.split(".", 1)[0] for scope in client.scopes}
+        functions: dict[str, set[str]] = {}
+        for code in held:
+            entry = catalogue.entry_of(code)
+            if entry in scoped_entries:
+                functions.setdefault(entry, set()).add(code)
+        entitlement = await self.entitlements.repo.entitlement(institution.id)
+        active = (
+            client.status == ClientStatus.active.value
+            and not await self._institution_disabled(institution)
+        )
+        return PrincipalAccess(
+            subject=client.client_id,
+            kind="client",
+            active=active,
+            scopes=list(client.scopes),
+            institution=_institution(institution),
+            platform_operator=False,
+            visible_org_ids=[],
+            entitlement_version=entitlement.version if entitlement else 0,
+            functions={e: sorted(f) for e, f in sorted(functions.items())},
+            entries=await self._entries(institution.id, functions),
+        )
+
+    async def _institution_disabled(self, institution: Institution) -> bool:
+        return await self.institutions.any_disabled([*institution.ancestor_ids, institution.id])
+
+    async def _below(self, institution: Institution) -> list[uuid.UUID]:
+        subtree = await self.institutions.search(InstitutionFilter(subtree=institution.path))
+        return [i.id for i in subtree if i.id != institution.id]
