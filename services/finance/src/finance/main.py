@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from finance.config import Settings
 from finance.db import Base
+from finance.ledger import models as _ledger_models  # noqa: F401
+from finance.ledger.endpoints import router as ledger_router
 from finance.settlement import models as _settlement_models  # noqa: F401  (tables on Base.metadata)
 from finance.settlement.endpoints import router as settlement_router
 from finance.subscriptions import subscriptions
@@ -17,7 +19,7 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[settlement_router],
+    routers=[ledger_router, settlement_router],
 )
 
 

@@ -1,0 +1,109 @@
+"""Ledger (总账): chart of accounts per legal entity and immutable double-entry journal entries
+(记账凭证). Amounts are integer fen; a line is either a debit or a credit, never both."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from finance.db import Base
+from servicekit.db import UtcDateTime
+
+
+class LedgerAccount(Base):
+    """One account of a legal entity's chart of accounts (会计科目)."""
+
+    __tablename__ = "ledger_accounts"
+
+    legal_entity: Mapped[str] = mapped_column(String(24), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: asset, liability, equity, revenue, cost — decides the balance's normal side.
+    kind: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JournalEntry(Base):
+    """A balanced journal entry (凭证). Never updated: corrected only by a reversing entry."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        # Posting the same business document twice returns the first entry.
+        UniqueConstraint("source_type", "source_id", name="uq_journal_entries_source"),
+        Index("ix_journal_entries_legal_entity_entry_date", "legal_entity", "entry_date"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    legal_entity: Mapped[str] = mapped_column(String(24))
+    entry_date: Mapped[date] = mapped_column(Date)
+    source_type: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[str] = mapped_column(String(80))
+    memo: Mapped[str] = mapped_column(String(200))
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    #: Set on a reversing entry: the entry it mirrors. Unique, so an entry is reversed once.
+    reverses_entry_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("journal_entries.id"), unique=True
+    )
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    lines: Mapped[list[JournalLine]] = relationship(
+        order_by="JournalLine.line_no", lazy="raise", back_populates="entry"
+    )
+
+
+class JournalLine(Base):
+    """One line of an entry. Legal entity and date are copied from the entry so the reports
+    aggregate lines alone, through their own indexes."""
+
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        CheckConstraint(
+            "debit_fen >= 0 AND credit_fen >= 0 AND (debit_fen = 0 OR credit_fen = 0) "
+            "AND debit_fen + credit_fen > 0",
+            name="one_side_positive",
+        ),
+        Index(
+            "ix_journal_lines_entity_account_date",
+            "legal_entity",
+            "account_code",
+            "entry_date",
+        ),
+        Index(
+            "ix_journal_lines_entity_counterparty_account",
+            "legal_entity",
+            "counterparty_org_id",
+            "account_code",
+            "entry_date",
+        ),
+    )
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("journal_entries.id"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legal_entity: Mapped[str] = mapped_column(String(24))
+    entry_date: Mapped[date] = mapped_column(Date)
+    account_code: Mapped[str] = mapped_column(String(20))
+    debit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    counterparty_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    memo: Mapped[str | None] = mapped_column(String(200))
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="lines", lazy="raise")

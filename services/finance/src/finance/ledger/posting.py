@@ -1,0 +1,232 @@
+"""Posting to the ledger: the one way any finance module writes a journal entry (记账).
+
+Every entry balances (debits = credits, in fen), names only active accounts of its legal
+entity's chart, and is idempotent by its source document: posting (source_type, source_id)
+again returns the entry posted first. Entries are never changed; `reverse_entry` posts the
+mirror entry, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finance.ledger.models import JournalEntry, JournalLine
+from finance.ledger.repository import LedgerRepository
+from servicekit.errors import Conflict, NotFound, Unprocessable
+from shared_schemas import SellingEntity
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: source_type of a reversing entry; its source_id is the reversed entry's id.
+REVERSAL = "reversal"
+_MEMO_MAX = 200
+
+
+@dataclass(frozen=True)
+class PostingLine:
+    account_code: str
+    debit_fen: int = 0
+    credit_fen: int = 0
+    counterparty_org_id: uuid.UUID | None = None
+    memo: str | None = None
+
+
+class EntryRejected(Unprocessable):
+    """The entry cannot be posted as given (unbalanced, unknown account, bad amount …)."""
+
+    code = "journal_entry_invalid"
+
+
+def today_shanghai() -> date:
+    """Business dates are Shanghai dates (a receipt at 01:00 Beijing time is that day's)."""
+    return datetime.now(SHANGHAI).date()
+
+
+async def post_entry(
+    session: AsyncSession,
+    *,
+    legal_entity: str,
+    entry_date: date,
+    source_type: str,
+    source_id: str,
+    memo: str,
+    lines: Sequence[PostingLine],
+    actor: str,
+) -> JournalEntry:
+    """Post a balanced entry for a source document once; a repeat returns the first entry.
+
+    Raises EntryRejected (422, fields named `lines[i].…`) for an entry that does not balance or
+    names an unknown account: nothing is written then.
+    """
+    return await post(
+        LedgerRepository(session),
+        legal_entity=legal_entity,
+        entry_date=entry_date,
+        source_type=source_type,
+        source_id=source_id,
+        memo=memo,
+        lines=lines,
+        actor=actor,
+    )
+
+
+async def post(
+    repo: LedgerRepository,
+    *,
+    legal_entity: str,
+    entry_date: date,
+    source_type: str,
+    source_id: str,
+    memo: str,
+    lines: Sequence[PostingLine],
+    actor: str,
+    field_prefix: str = "",
+    reverses: uuid.UUID | None = None,
+) -> JournalEntry:
+    existing = await repo.entry_by_source(source_type, source_id)
+    if existing is not None:
+        return existing
+    await _check(repo, legal_entity, source_type, source_id, lines, field_prefix)
+    entry_id = uuid.uuid4()
+    entry = JournalEntry(
+        id=entry_id,
+        legal_entity=legal_entity,
+        entry_date=entry_date,
+        source_type=source_type,
+        source_id=source_id,
+        memo=memo[:_MEMO_MAX],
+        total_fen=sum(line.debit_fen for line in lines),
+        reverses_entry_id=reverses,
+        created_by=actor[:120],
+        created_at=datetime.now(UTC),
+    )
+    entry.lines = [
+        JournalLine(
+            entry_id=entry_id,
+            line_no=n,
+            legal_entity=legal_entity,
+            entry_date=entry_date,
+            account_code=line.account_code,
+            debit_fen=line.debit_fen,
+            credit_fen=line.credit_fen,
+            counterparty_org_id=line.counterparty_org_id,
+            memo=None if line.memo is None else line.memo[:_MEMO_MAX],
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
+    # A savepoint: a concurrent posting of the same source (unique source) loses here and
+    # gets the winner's entry, without spoiling the caller's transaction.
+    try:
+        async with repo.session.begin_nested():
+            repo.add(entry)
+    except IntegrityError:
+        winner = await repo.entry_by_source(source_type, source_id)
+        if winner is None:
+            raise
+        return winner
+    return entry
+
+
+async def reverse_entry(
+    session: AsyncSession,
+    entry_id: uuid.UUID,
+    reason: str,
+    *,
+    actor: str,
+    entry_date: date | None = None,
+) -> JournalEntry:
+    """Post the mirror of an entry (debits become credits), linked to it. An entry is reversed
+    once, and a reversing entry is not itself reversed (post a new entry instead)."""
+    repo = LedgerRepository(session)
+    original = await repo.entry(entry_id)
+    if original is None:
+        raise NotFound(f"No journal entry {entry_id}.", code="journal_entry_not_found")
+    if original.reverses_entry_id is not None:
+        raise Conflict(
+            f"Entry {entry_id} is itself a reversal; post a new entry instead.",
+            code="journal_entry_is_reversal",
+        )
+    if await repo.reversal_of(entry_id) is not None:
+        raise Conflict(
+            f"Entry {entry_id} has already been reversed.", code="journal_entry_already_reversed"
+        )
+    if not reason.strip():
+        raise EntryRejected(
+            "Say why the entry is reversed.",
+            errors=[{"field": "reason", "code": "missing", "message": "reason is required"}],
+        )
+    return await post(
+        repo,
+        legal_entity=original.legal_entity,
+        entry_date=entry_date or today_shanghai(),
+        source_type=REVERSAL,
+        source_id=str(entry_id),
+        memo=f"冲销 {original.memo}: {reason}",
+        lines=[
+            PostingLine(
+                account_code=line.account_code,
+                debit_fen=line.credit_fen,
+                credit_fen=line.debit_fen,
+                counterparty_org_id=line.counterparty_org_id,
+                memo=line.memo,
+            )
+            for line in original.lines
+        ],
+        actor=actor,
+        reverses=entry_id,
+    )
+
+
+async def _check(
+    repo: LedgerRepository,
+    legal_entity: str,
+    source_type: str,
+    source_id: str,
+    lines: Sequence[PostingLine],
+    prefix: str,
+) -> None:
+    errors: list[dict[str, Any]] = []
+
+    def bad(field: str, code: str, message: str) -> None:
+        errors.append({"field": f"{prefix}{field}", "code": code, "message": message})
+
+    if legal_entity not in SellingEntity.__members__:
+        bad("legal_entity", "unknown_legal_entity",
+            f"legal_entity must be one of {', '.join(SellingEntity.__members__)}")  # fmt: skip
+    if not source_type or not source_id:
+        bad("source_id", "missing", "source_type and source_id identify the document posted")
+    if len(lines) < 2:
+        bad("lines", "too_few_lines", "an entry has at least one debit and one credit line")
+    codes = await repo.active_codes(legal_entity) if not errors else frozenset()
+    for i, line in enumerate(lines):
+        for side in ("debit_fen", "credit_fen"):
+            value = getattr(line, side)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                bad(f"lines[{i}].{side}", "invalid_amount",
+                    f"{side} must be a non-negative integer amount in fen")  # fmt: skip
+        if isinstance(line.debit_fen, int) and isinstance(line.credit_fen, int):
+            if (line.debit_fen > 0) == (line.credit_fen > 0):
+                bad(f"lines[{i}]", "one_side",
+                    "a line is either a debit or a credit, with a positive amount")  # fmt: skip
+        if codes and line.account_code not in codes:
+            bad(f"lines[{i}].account_code", "unknown_account",
+                f"account {line.account_code!r} is not an active account of {legal_entity}; "
+                "add it to the chart of accounts first")  # fmt: skip
+    if not errors:
+        debit = sum(line.debit_fen for line in lines)
+        credit = sum(line.credit_fen for line in lines)
+        if debit != credit:
+            bad("lines", "unbalanced",
+                f"debits ({debit} fen) and credits ({credit} fen) must be equal")  # fmt: skip
+    if errors:
+        raise EntryRejected(
+            f"Journal entry for {source_type} {source_id} rejected: {errors[0]['message']}.",
+            errors=errors,
+        )
