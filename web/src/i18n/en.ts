@@ -1,0 +1,177 @@
+import type { Messages } from './zh-CN'
+
+const en: Messages = {
+  app: {
+    name: 'Integrated Management Platform',
+    language: 'Language',
+    logout: 'Sign out',
+    institution: 'Institution',
+    loading: 'Loading…',
+    home: 'Platform home',
+  },
+  orgType: { technology: 'Technology', agency: 'Insurance agency', insurtech_service: 'Insurtech service', mall: 'Mall' },
+  menu: {
+    home: 'Home',
+    entry: 'Entry',
+    admin: {
+      institutions: 'Institutions', users: 'Users', roles: 'Roles', entitlements: 'Entitlements',
+      packages: 'Packages', clients: 'Clients', audit: 'Audit log', imports: 'Legacy import',
+    },
+    orders: {
+      list: 'Orders', detail: 'Order', settlement: 'Settlement lists', analysis: 'Analysis',
+      imports: 'Import orders', exports: 'Export orders',
+    },
+    finance: {
+      invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',
+      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement',
+    },
+  },
+  portal: {
+    title: 'Platform home',
+    welcome: 'Welcome, {name}',
+    subtitle: 'The entries your institution holds; click one to sign in to it.',
+    empty: 'Your institution holds no entry yet; ask a platform administrator.',
+    open: 'Open',
+    tenant: "Institution's own system",
+    descriptions: {
+      insurance: 'Car, non-car and life business: proposals, policies, push tasks',
+      risk: 'Business forms, automatic assessment, assessment sheets, reconciliation with insurers',
+      valueadd: 'Coupons, mall, move-car plates and other technical services',
+      orders: 'Every chargeable service order, its trajectory, settlement lists and analysis',
+      finance: 'Invoices, receipts, payments, bank statements and financial reports',
+      sso: 'Institutions, users, roles, entitlements and audit',
+      other: 'Business entry',
+    },
+  },
+  entryLanding: {
+    title: '{name}',
+    noPages: "This entry's pages are served by its own system; the console has none yet.",
+    functions: 'Your functions in this entry',
+  },
+  common: {
+    search: 'Search', reset: 'Reset', create: 'New', edit: 'Edit', save: 'Save', cancel: 'Cancel', delete: 'Delete',
+    confirm: 'Confirm', close: 'Close', actions: 'Actions', status: 'Status', name: 'Name', code: 'Code', type: 'Type',
+    yes: 'Yes', no: 'No', all: 'All', more: 'Load more', next: 'Next page', first: 'First page', total: 'Total',
+    noData: 'No data', refresh: 'Refresh', download: 'Download', upload: 'Upload', export: 'Export', detail: 'Details',
+    enabled: 'On', disabled: 'Off', enable: 'Enable', disable: 'Disable', createdAt: 'Created', updatedAt: 'Updated',
+    from: 'From', to: 'To', dateRange: 'Dates', count: 'Count', amount: 'Amount', optional: 'optional',
+    copied: 'Copied', saved: 'Saved', done: 'Done', running: 'Running', pageSize: 'Per page', page: 'Page {n}',
+    institution: 'Institution', description: 'Description', preview: 'Preview', back: 'Back', operator: 'Platform operator',
+  },
+  status: { active: 'Active', disabled: 'Disabled', locked: 'Locked' },
+  errors: {
+    forbiddenTitle: 'Not allowed',
+    forbidden: 'You lack the functions this page needs.',
+    notFoundTitle: 'Not found',
+    notFound: 'There is no such page.',
+    csrf_failed: 'The page is out of date; reload it and try again.',
+    function_not_granted: 'You are not granted the function this needs.',
+    entry_not_entitled: 'Your institution does not hold this entry.',
+    platform_operator_required: 'Only platform operators may do this.',
+    outside_subtree: 'You manage only your institution and those below it.',
+    network_error: 'The platform cannot be reached; check the network and retry.',
+    internal_error: 'The platform failed; quote request id {id} to an administrator.',
+    unavailable: 'The service is unavailable for now; retry shortly.',
+    validation_failed: 'Some values are not right; see the hints.',
+    fieldsHint: 'Check the fields marked in red.',
+  },
+  admin: {
+    institution: {
+      tree: 'Institution tree', create: 'New institution', edit: 'Edit institution', code: 'Code', name: 'Name', type: 'Type',
+      parent: 'Head office', region: 'Region', province: 'Province code', city: 'City code', package: 'Package', depth: 'Depth',
+      disableConfirm: 'Its users and its branches’ users will no longer sign in. Disable?', root: '(top level)',
+    },
+    user: {
+      username: 'Username', displayName: 'Name', email: 'E-mail', phone: 'Phone', roles: 'Roles', lastLogin: 'Last sign-in',
+      create: 'New user', password: 'Initial password', passwordHint: 'Empty: a temporary password is generated (shown once)',
+      mustChange: 'Must change the password at first sign-in', includeBranches: 'Include branches', keyword: 'Username or name',
+      resetPassword: 'Reset password', unlock: 'Unlock', setRoles: 'Roles', tempPassword: 'Temporary password (shown once; hand it over safely)',
+      noPassword: 'No password (imported)', source: 'Source', locked: 'Locked',
+    },
+    role: {
+      create: 'New role', edit: 'Edit role', functions: 'Functions', effective: 'Effective now', operator: 'Platform operator role',
+      treeHint: 'Only functions the institution holds can be chosen', deleteConfirm: 'Delete role {name}?',
+    },
+    entitlement: {
+      choose: 'Institution', version: 'Entitlement version', package: 'Package', entries: 'Entries', functions: 'Functions', targetUrl: 'Target URL',
+      targetUrlHint: "The institution's own system (a registered client); empty: the platform console", client: 'Client',
+      diffTitle: 'Check the changes before saving', noChange: 'Nothing changes.', entryOn: 'Entry on', entryOff: 'Entry off',
+      fnAdded: 'Functions added', fnRemoved: 'Functions removed', urlChanged: 'Target URL changed', reviewAndSave: 'Review changes and save',
+      confirmSave: 'Save', saved: 'Saved, entitlement version {v}', readOnly: 'Read only (changes need a platform operator)',
+    },
+    package: {
+      content: 'Content', institutions: 'Institutions', defaultFor: 'Default for', version: 'Version', preview: 'Preview changes',
+      apply: 'Apply', affected: 'Institutions that change', unchanged: '{n} institutions already match', versionChange: 'Entitlement version',
+    },
+    client: {
+      clientId: 'Client ID', type: 'Type', redirectUris: 'Redirect URIs', origins: 'Allowed origins', grantTypes: 'Grant types',
+      scopes: 'Scopes', postLogout: 'Post-logout redirect URIs', secret: 'Client secret (shown once)', newSecret: 'New secret',
+      linesHint: 'One per line', deleteConfirm: 'Delete client {name}?',
+    },
+    audit: {
+      actor: 'Actor', action: 'Action', target: 'Target', targetType: 'Target type', targetId: 'Target id', occurredAt: 'When',
+      before: 'Before', after: 'After', requestId: 'Request id', since: 'Since', until: 'Until',
+    },
+    imports: {
+      kind: 'What', institutions: 'Institutions', users: 'Users', file: 'File (CSV or XLSX)', dryRun: 'Dry run (check only)',
+      run: 'Import', template: 'Template', report: 'Per-row report', rows: 'Rows', created: 'Created', wouldCreate: 'Would create',
+      skipped: 'Skipped', failed: 'Failed', row: 'Row', outcome: 'Outcome', errors: 'Errors', chooseFile: 'Choose file',
+    },
+  },
+  orders: {
+    orderNo: 'Order no.', category: 'Category', direction: 'Direction', status: 'Status', customer: 'Customer institution',
+    counterparty: 'Counterparty', seller: 'Seller', amount: 'Amount', invoiced: 'Invoiced', settled: 'Settled',
+    source: 'Source', sourceRef: 'Source ref', signDate: 'Sign date', createdAt: 'Created', invoicedAt: 'Invoiced at',
+    settledAt: 'Settled at', createdBy: 'Created by', taxRate: 'Tax rate', amountRange: 'Amount', min: 'Min', max: 'Max',
+    created: 'Created', invoicedRange: 'Invoiced', settledRange: 'Settled', filters: 'Filters',
+    trajectory: 'Trajectory', extension: 'Extension data', reviews: 'Reviews', lines: 'Lines', financeRecords: 'Finance records',
+    line: { description: 'Item', quantity: 'Quantity', unitPrice: 'Unit price', amount: 'Amount' },
+    transition: 'Move', moveTo: 'Move to {status}', note: 'Note', by: 'By', cause: 'Cause',
+    addReview: 'Record a review', rating: 'Rating', reviewText: 'Review', tags: 'Tags', reviewer: 'Reviewer',
+    noMore: 'End of list', nextPage: 'Next page', firstPage: 'First page',
+    settlement: {
+      title: 'Settlement list builder', step1: 'Select', step2: 'Preview', step3: 'Create order and request invoice',
+      customer: 'Customer institution', category: 'Category', range: 'Sign dates', preview: 'Preview', create: 'Create order and request invoice',
+      count: 'Orders', total: 'Total', noOrders: 'No closed orders to bill in this selection.', created: 'Settlement list {no} created',
+      listNo: 'List no.', billingOrder: 'Billing order', open: 'Open order', again: 'Build another',
+      hint: 'Choose the customer, category and sign-date range: its closed, unbilled receivable orders become one billing order with an invoice request.',
+    },
+    analysis: {
+      totals: 'Orders and amounts', period: 'Period', day: 'Daily', month: 'Monthly', byCategory: 'By category', byStatus: 'By status',
+      cycle: 'Cycle times', p50: 'Median', p90: 'P90', steps: 'Step', usage: 'Value-added redemptions', byCarModel: 'By car model',
+      byCity: 'By city', byHour: 'By hour', byWeekday: 'By weekday', reviewScores: 'Review scores', byProduct: 'By product',
+      byMerchant: 'By merchant', average: 'Average', creators: 'Creators',
+    },
+    imports: {
+      title: 'Import orders', file: 'File (CSV or XLSX)', dryRun: 'Dry run (check only)', start: 'Import',
+      progress: 'Progress', created: 'Created', wouldCreate: 'Would create', skipped: 'Skipped', failed: 'Failed', errors: 'Error report',
+      resume: 'Resume',
+    },
+    exports: {
+      title: 'Export orders', start: 'Export with the current filters', progress: 'Progress', download: 'Download', fromList: "The export uses the order list's filters.",
+    },
+  },
+  jobStatus: { pending: 'Queued', queued: 'Queued', running: 'Running', succeeded: 'Done', done: 'Done', completed: 'Done', failed: 'Failed', dead: 'Interrupted' },
+  enums: {
+    category: {
+      value_added_redemption: 'Value-added redemption', value_added_settlement: 'Value-added settlement', risk_assessment: 'Risk assessment',
+      channel_promotion_fee: 'Channel promotion fee', plate_purchase: 'Plate purchase', plate_call_fee: 'Plate call fee',
+      plate_combined_settlement: 'Plate combined settlement', technical_service: 'Technical service', promoter_payout: 'Promoter payout',
+      merchant_payout: 'Merchant payout', org_top_up: 'Institution top-up',
+    },
+    direction: { receivable: 'Receivable', payable: 'Payable' },
+    orderStatus: {
+      created: 'Created', reconciled: 'Reconciled', invoice_applied: 'Invoice applied', invoiced: 'Invoiced', settled: 'Settled',
+      closed: 'Closed', cancelled: 'Cancelled',
+    },
+    seller: { agency_company: 'Insurance agency company', technology_company: 'Technology company' },
+    redReason: { invoice_error: 'Invoice error', sales_return: 'Sales return', service_terminated: 'Service terminated', sales_allowance: 'Sales allowance' },
+    weekday: { '1': 'Mon', '2': 'Tue', '3': 'Wed', '4': 'Thu', '5': 'Fri', '6': 'Sat', '7': 'Sun' },
+  },
+  duration: { d: 'd', h: 'h', m: 'm', s: 's' },
+  finance: {
+    notReady: 'The finance API does not offer this yet.',
+  },
+}
+
+export default en

@@ -1,0 +1,66 @@
+/**
+ * Every console page, the entry it belongs to and the functions it needs (all of them).
+ * The left menu and the route guard both read this list: a page whose functions the user
+ * lacks is neither shown nor routable.
+ */
+import type { Component } from 'vue'
+
+export interface ConsolePage {
+  /** Route name, unique. */
+  name: string
+  /** Path under /console/<entry>/. */
+  path: string
+  entry: string
+  /** i18n key of the menu label and page title. */
+  title: string
+  /** Function codes the page needs (all of them); the entry is `entry`. */
+  requires: string[]
+  /** Element Plus icon component name. */
+  icon?: string
+  /** false: routable (detail pages) but not a menu item. */
+  menu?: boolean
+  component: () => Promise<{ default: Component }>
+}
+
+export const consolePages: ConsolePage[] = [
+  // Administration (平台管理, entry `sso`)
+  { name: 'admin-institutions', path: 'institutions', entry: 'sso', title: 'menu.admin.institutions', requires: ['sso.admin.institution.query'], icon: 'OfficeBuilding', component: () => import('@/views/admin/InstitutionsPage.vue') },
+  { name: 'admin-users', path: 'users', entry: 'sso', title: 'menu.admin.users', requires: ['sso.admin.user.query'], icon: 'User', component: () => import('@/views/admin/UsersPage.vue') },
+  { name: 'admin-roles', path: 'roles', entry: 'sso', title: 'menu.admin.roles', requires: ['sso.admin.role.query'], icon: 'Key', component: () => import('@/views/admin/RolesPage.vue') },
+  { name: 'admin-entitlements', path: 'entitlements', entry: 'sso', title: 'menu.admin.entitlements', requires: ['sso.admin.entitlement.query'], icon: 'Finished', component: () => import('@/views/admin/EntitlementsPage.vue') },
+  { name: 'admin-packages', path: 'packages', entry: 'sso', title: 'menu.admin.packages', requires: ['sso.admin.package.query'], icon: 'Box', component: () => import('@/views/admin/PackagesPage.vue') },
+  { name: 'admin-clients', path: 'clients', entry: 'sso', title: 'menu.admin.clients', requires: ['sso.admin.client.query'], icon: 'Connection', component: () => import('@/views/admin/ClientsPage.vue') },
+  { name: 'admin-audit', path: 'audit', entry: 'sso', title: 'menu.admin.audit', requires: ['sso.admin.audit.query'], icon: 'Document', component: () => import('@/views/admin/AuditPage.vue') },
+  { name: 'admin-imports', path: 'imports', entry: 'sso', title: 'menu.admin.imports', requires: ['sso.admin.user.import'], icon: 'Upload', component: () => import('@/views/admin/ImportsPage.vue') },
+
+  // Order center (订单中心, entry `orders`)
+  { name: 'orders-list', path: 'orders', entry: 'orders', title: 'menu.orders.list', requires: ['orders.order.query'], icon: 'Tickets', component: () => import('@/views/orders/OrderListPage.vue') },
+  { name: 'orders-detail', path: 'orders/:id', entry: 'orders', title: 'menu.orders.detail', requires: ['orders.order.query'], menu: false, component: () => import('@/views/orders/OrderDetailPage.vue') },
+  { name: 'orders-settlement', path: 'settlement-lists', entry: 'orders', title: 'menu.orders.settlement', requires: ['orders.order.query', 'orders.order.create'], icon: 'List', component: () => import('@/views/orders/SettlementBuilderPage.vue') },
+  { name: 'orders-analysis', path: 'analysis', entry: 'orders', title: 'menu.orders.analysis', requires: ['orders.analysis.query'], icon: 'TrendCharts', component: () => import('@/views/orders/AnalysisPage.vue') },
+  { name: 'orders-imports', path: 'imports', entry: 'orders', title: 'menu.orders.imports', requires: ['orders.order.create'], icon: 'Upload', component: () => import('@/views/orders/ImportsPage.vue') },
+  { name: 'orders-exports', path: 'exports', entry: 'orders', title: 'menu.orders.exports', requires: ['orders.order.query'], icon: 'Download', component: () => import('@/views/orders/ExportsPage.vue') },
+]
+
+/** Does the user hold every function the page needs? */
+export function mayOpen(page: Pick<ConsolePage, 'entry' | 'requires'>, functions: Record<string, string[]>): boolean {
+  const held = functions[page.entry] ?? []
+  return page.requires.every((code) => held.includes(code))
+}
+
+/** The first page of an entry the user may open (its landing page), if any. */
+export function firstPageOf(entry: string, functions: Record<string, string[]>, pages: ConsolePage[] = consolePages): ConsolePage | undefined {
+  return pages.find((p) => p.entry === entry && p.menu !== false && mayOpen(p, functions))
+}
+
+export function pagePath(page: ConsolePage): string {
+  return `/console/${page.entry}/${page.path}`
+}
+
+/** The guard's rule: the institution holds the entry (the session lists it) and the user every function. */
+export function mayOpenFor(
+  page: Pick<ConsolePage, 'entry' | 'requires'>,
+  access: { entries: { code: string }[]; functions: Record<string, string[]> },
+): boolean {
+  return access.entries.some((e) => e.code === page.entry) && mayOpen(page, access.functions)
+}
