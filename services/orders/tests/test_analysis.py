@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from orders.order.models import OrderStatusChange
+from orders.order.models import Order
 
 ANALYST = ("orders.analysis.query",)
 
@@ -53,7 +53,9 @@ async def test_totals_by_period_category_status_and_institution(api: Any) -> Non
     assert (other["rows"], other["count"], other["amount"]) == ([], 0, "0.00")
 
 
-async def test_cycle_times_from_the_trajectory(api: Any, db: Any) -> None:
+async def test_cycle_times_from_the_first_milestones(api: Any, db: Any) -> None:
+    """Arranged on the order's first-milestone columns (what every step keeps; the walk that
+    sets them is tested in test_first_milestones_are_kept_by_the_steps)."""
     org = uuid.uuid4()
     orders = [await api.create(org) for _ in range(3)]
     t0 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
@@ -65,18 +67,17 @@ async def test_cycle_times_from_the_trajectory(api: Any, db: Any) -> None:
     settled = [timedelta(days=1), timedelta(days=3), None]
     async with db.sessionmaker() as session, session.begin():
         for order, (to_invoice, invoicer), to_settle in zip(orders, invoiced, settled, strict=True):
-            oid = uuid.UUID(order["id"])
             await session.execute(
-                update(OrderStatusChange)
-                .where(OrderStatusChange.order_id == oid, OrderStatusChange.to_status == "created")
-                .values(at=t0)
+                update(Order)
+                .where(Order.id == uuid.UUID(order["id"]))
+                .values(
+                    created_at=t0,
+                    first_invoiced_at=t0 + to_invoice,
+                    first_invoiced_by=invoicer,
+                    first_settled_at=None if to_settle is None else t0 + to_invoice + to_settle,
+                    first_settled_by=None if to_settle is None else "cashier",
+                )
             )
-            session.add(OrderStatusChange(order_id=oid, from_status="invoice_applied",
-                                          to_status="invoiced", at=t0 + to_invoice, by=invoicer))  # fmt: skip
-            if to_settle is not None:
-                session.add(OrderStatusChange(order_id=oid, from_status="invoiced",
-                                              to_status="settled", at=t0 + to_invoice + to_settle,
-                                              by="cashier"))  # fmt: skip
 
     result = await _get(api, "cycle-times", org)
     steps = {(s["start"], s["end"]): s for s in result["steps"]}

@@ -153,14 +153,15 @@ async def test_a_failed_chunk_leaves_nothing_half_written_and_resumes(
     api: Any, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app.state.settings, "import_chunk_rows", 2)
-    real_create = OrderService.create
+    real_create = OrderService.create_many
 
-    async def failing(self: OrderService, data: Any, principal: Any) -> Any:
-        if data.source_ref == "r4":
+    async def failing(self: OrderService, batch: Any, principal: Any) -> Any:
+        results = await real_create(self, batch, principal)  # r3 written, then the failure
+        if any(data.source_ref == "r4" for data in batch):
             raise RuntimeError("disk full")
-        return await real_create(self, data, principal)
+        return results
 
-    monkeypatch.setattr(OrderService, "create", failing)
+    monkeypatch.setattr(OrderService, "create_many", failing)
     source = _source()
     rows = [(f"r{i}", "1.00") for i in range(1, 6)]
     job = await _upload(api, _csv(api, source, rows).encode(), dry_run=False)
@@ -169,7 +170,7 @@ async def test_a_failed_chunk_leaves_nothing_half_written_and_resumes(
     assert "rows from 4 on" in job["error"]
     assert sorted(o["source_ref"] for o in await _orders(api, source)) == ["r1", "r2"]  # not r3
 
-    monkeypatch.setattr(OrderService, "create", real_create)
+    monkeypatch.setattr(OrderService, "create_many", real_create)
     resumed = await api.client.post(f"/v1/orders/imports/{job['id']}/resume", headers=api.headers())
     assert resumed.status_code == 202, resumed.text
     done = (await api.client.get(f"/v1/orders/imports/{job['id']}", headers=api.headers())).json()

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from orders.analysis.repository import AnalysisRepository
 from orders.analysis.schemas import (
     AnalysisScope,
+    CouponTargets,
+    CouponTargetsQuery,
     CycleTimes,
     ReviewScores,
     ReviewsQuery,
@@ -69,3 +71,14 @@ async def reviews(
     query: Annotated[ReviewsQuery, Query()], service: Service, principal: Analyst
 ) -> ReviewScores:
     return await service.reviews(query, principal)
+
+
+@router.get(
+    "/coupon-targets",
+    response_model=CouponTargets,
+    summary="Institutions to target with coupons: active value-added use, good reviews",
+)
+async def coupon_targets(
+    query: Annotated[CouponTargetsQuery, Query()], service: Service, principal: Analyst
+) -> CouponTargets:
+    return await service.coupon_targets(query, principal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Self
@@ -115,3 +115,52 @@ class ReviewScore(BaseModel):
 class ReviewScores(BaseModel):
     by: str
     items: list[ReviewScore]
+
+
+class CouponTargetsQuery(BaseModel):
+    """The coupon-targeting rule's parameters (defaults: the last 90 days, ≥ 5 redemptions,
+    one within the last 30 days, average rating ≥ 4.00 when reviewed at least twice)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="Last business day of the window (today).")
+    window_days: int = Field(default=90, ge=1, le=366)
+    min_redemptions: int = Field(default=5, ge=1)
+    active_within_days: int = Field(default=30, ge=1, le=366)
+    min_reviews: int = Field(default=2, ge=1)
+    min_average_rating: Decimal = Field(default=Decimal("4.00"), ge=1, le=5, decimal_places=2)
+    require_reviews: bool = Field(
+        default=False, description="Leave out institutions with fewer than min_reviews reviews."
+    )
+    limit: int = Field(default=100, ge=1, le=1000)
+
+    def rule_text(self) -> str:
+        reviewed = (
+            f"at least {self.min_reviews} reviews averaging ≥ {self.min_average_rating}"
+            if self.require_reviews
+            else f"if reviewed at least {self.min_reviews} times, an average rating ≥ "
+            f"{self.min_average_rating}"
+        )
+        return (
+            f"coupon used in the {self.window_days} business days to as_of: ≥ "
+            f"{self.min_redemptions} redemptions, the latest within {self.active_within_days} "
+            f"days, {reviewed}"
+        )
+
+
+class CouponTarget(BaseModel):
+    customer_org_id: uuid.UUID
+    redemptions: int
+    amount: AmountCNY
+    last_used_at: datetime | None
+    reviews: int
+    average_rating: Decimal | None
+
+
+class CouponTargets(BaseModel):
+    """Institutions to target with coupons (发券对象), most active first."""
+
+    as_of: date
+    window_start: date
+    rule: str
+    items: list[CouponTarget]

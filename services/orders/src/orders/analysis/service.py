@@ -1,22 +1,20 @@
 """Order analysis (订单分析): totals by period/category/status/institution, cycle times with the
-operator of each step, value-added usage, review scores. Always within the caller's scope.
-
-Percentiles are nearest-rank (the smallest observed value with at least p % of the values at or
-below it), computed in Python; fine for now, the 1M-row benchmark is not done."""
+operator of each step, value-added usage, review scores, coupon targets. Always within the
+caller's scope. Every grouping and percentile runs in SQL (analysis/repository.py); this module
+only shapes the answers."""
 
 from __future__ import annotations
 
-import math
-import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from orders.analysis.repository import AnalysisRepository, Scope
 from orders.analysis.schemas import (
     AnalysisScope,
+    CouponTarget,
+    CouponTargets,
+    CouponTargetsQuery,
     CycleTime,
     CycleTimes,
     Operator,
@@ -29,23 +27,21 @@ from orders.analysis.schemas import (
     Usage,
     UsageRow,
 )
+from orders.order.models import Order, RedemptionFact
 from orders.order.service import BUSINESS_TZ, instants
 from servicekit.auth import Principal
 from shared_schemas import Money, OrderCategory, OrderStatus
 
-#: The cycle-time steps the issue names: created → invoiced → settled.
-STEPS = (
-    (OrderStatus.created, OrderStatus.invoiced),
-    (OrderStatus.invoiced, OrderStatus.settled),
-    (OrderStatus.created, OrderStatus.settled),
-)
-
-
-def nearest_rank(values: Sequence[float], percent: int) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1]
+#: The cycle-time steps the issue names: created → invoiced → settled, as the order columns
+#: holding when (and by whom) each was first reached.
+STEPS: tuple[tuple[OrderStatus, OrderStatus, Any, Any, Any], ...] = (
+    (OrderStatus.created, OrderStatus.invoiced, Order.created_at, Order.first_invoiced_at,
+     Order.first_invoiced_by),
+    (OrderStatus.invoiced, OrderStatus.settled, Order.first_invoiced_at, Order.first_settled_at,
+     Order.first_settled_by),
+    (OrderStatus.created, OrderStatus.settled, Order.created_at, Order.first_settled_at,
+     Order.first_settled_by),
+)  # fmt: skip
 
 
 class AnalysisService:
@@ -72,73 +68,93 @@ class AnalysisService:
         )
 
     async def cycle_times(self, query: AnalysisScope, principal: Principal) -> CycleTimes:
-        wanted = sorted({s.value for step in STEPS for s in step})
-        first: dict[uuid.UUID, dict[str, tuple[datetime, str]]] = defaultdict(dict)
-        for order_id, status, at, by in await self.repo.milestones(
-            _scope(query), wanted, principal
-        ):
-            first[order_id].setdefault(status, (at, by))  # rows come oldest first
+        scope = _scope(query)
         steps = []
-        for start, end in STEPS:
-            durations: list[float] = []
-            operators: Counter[str] = Counter()
-            for reached in first.values():
-                if start.value in reached and end.value in reached:
-                    durations.append(
-                        (reached[end.value][0] - reached[start.value][0]).total_seconds()
-                    )
-                    operators[reached[end.value][1]] += 1
+        for start, end, start_at, end_at, end_by in STEPS:
+            stats = await self.repo.step_stats(scope, start_at, end_at, principal)
+            operators = await self.repo.step_operators(scope, end_at, end_by, principal, start_at)
             steps.append(
                 CycleTime(
                     start=start,
                     end=end,
-                    count=len(durations),
-                    p50_seconds=_whole(nearest_rank(durations, 50)),
-                    p90_seconds=_whole(nearest_rank(durations, 90)),
-                    operators=_operators(operators),
+                    count=stats.count,
+                    p50_seconds=_whole(stats.p50_seconds),
+                    p90_seconds=_whole(stats.p90_seconds),
+                    operators=[Operator(by=by, count=n) for by, n in operators],
                 )
             )
-        creators = Counter(
-            r[OrderStatus.created.value][1]
-            for r in first.values()
-            if OrderStatus.created.value in r
-        )
-        return CycleTimes(steps=steps, creators=_operators(creators))
+        creators = await self.repo.creators(scope, principal)
+        return CycleTimes(steps=steps, creators=[Operator(by=b, count=n) for b, n in creators])
 
     async def usage(self, query: AnalysisScope, principal: Principal) -> Usage:
-        rows = await self.repo.extensions(
-            _scope(query), OrderCategory.value_added_redemption.value, principal
-        )
+        scope = _scope(query)
 
-        def used_at(ext: dict[str, Any]) -> datetime:
-            return datetime.fromisoformat(ext["coupon_used_at"]).astimezone(BUSINESS_TZ)
+        async def by(column: Any, label: Any = str) -> list[UsageRow]:
+            rows = await self.repo.usage(scope, column, principal)
+            return [
+                UsageRow(key=label(k), count=n, amount=Money.from_fen(fen).amount)
+                for k, n, fen in rows
+            ]
 
         return Usage(
-            by_car_model=_grouped(rows, lambda e: e.get("car_model")),
-            by_city=_grouped(rows, lambda e: (e.get("location") or {}).get("city_code")),
-            by_hour=_grouped(rows, lambda e: f"{used_at(e).hour:02d}"),
-            by_weekday=_grouped(rows, lambda e: str(used_at(e).isoweekday())),
+            by_car_model=await by(RedemptionFact.car_model),
+            by_city=await by(RedemptionFact.city_code),
+            by_hour=await by(RedemptionFact.used_hour, lambda h: f"{int(h):02d}"),
+            by_weekday=await by(RedemptionFact.used_weekday, lambda d: str(int(d))),
         )
 
     async def reviews(self, query: ReviewsQuery, principal: Principal) -> ReviewScores:
-        ratings: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for ext, rating in await self.repo.ratings(_scope(query), principal):
-            subject = (ext or {}).get(query.by)
-            if subject:
-                ratings[(subject["id"], subject["name"])].append(rating)
+        rows = await self.repo.review_scores(_scope(query), query.by, principal)
         items = [
-            ReviewScore(
-                id=ident,
-                name=name,
-                count=len(values),
-                average=(Decimal(sum(values)) / len(values)).quantize(
-                    Decimal("0.01"), rounding=ROUND_HALF_UP
-                ),
-            )
-            for (ident, name), values in ratings.items()
+            ReviewScore(id=ident, name=name, count=n, average=_average(total, n))
+            for ident, name, n, total in rows
         ]
         items.sort(key=lambda s: (-s.average, -s.count, s.id))
         return ReviewScores(by=query.by, items=items)
+
+    async def coupon_targets(
+        self, query: CouponTargetsQuery, principal: Principal
+    ) -> CouponTargets:
+        """The institutions to target with coupons (发券对象), by the documented rule: in the
+        window of `window_days` business days ending `as_of`, at least `min_redemptions`
+        redemptions, the latest within `active_within_days` of the window's end, and — when
+        the redemptions were reviewed at least `min_reviews` times — an average rating of at
+        least `min_average_rating`. Ordered by redemptions, then average rating."""
+        as_of = query.as_of or _today()
+        start, end = instants(as_of - timedelta(days=query.window_days - 1), as_of)
+        assert start is not None and end is not None
+        active_since = end - timedelta(days=query.active_within_days)
+        targets = []
+        for row in await self.repo.coupon_targets((start, end), principal):
+            average = _average(row.rating_sum, row.reviews) if row.reviews else None
+            if row.redemptions < query.min_redemptions:
+                continue
+            if row.last_used_at is None or row.last_used_at < active_since:
+                continue
+            if row.reviews >= query.min_reviews and average is not None:
+                if average < query.min_average_rating:
+                    continue
+            elif query.require_reviews:
+                continue
+            targets.append(
+                CouponTarget(
+                    customer_org_id=row.customer_org_id,
+                    redemptions=row.redemptions,
+                    amount=Money.from_fen(row.amount_fen).amount,
+                    last_used_at=row.last_used_at,
+                    reviews=row.reviews,
+                    average_rating=average,
+                )
+            )
+        targets.sort(
+            key=lambda t: (-t.redemptions, -(t.average_rating or 0), str(t.customer_org_id))
+        )
+        return CouponTargets(
+            as_of=as_of,
+            window_start=as_of - timedelta(days=query.window_days - 1),
+            rule=query.rule_text(),
+            items=targets[: query.limit],
+        )
 
 
 def _scope(query: AnalysisScope) -> Scope:
@@ -153,23 +169,9 @@ def _whole(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds)
 
 
-def _operators(counts: Counter[str]) -> list[Operator]:
-    return [
-        Operator(by=by, count=n) for by, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
-    ]
+def _average(total: int, count: int) -> Decimal:
+    return (Decimal(total) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _grouped(
-    rows: Iterable[tuple[dict[str, Any], int]], key: Callable[[dict[str, Any]], str | None]
-) -> list[UsageRow]:
-    counts: Counter[str] = Counter()
-    fen: Counter[str] = Counter()
-    for ext, amount in rows:
-        value = key(ext)
-        if value:
-            counts[value] += 1
-            fen[value] += amount
-    return [
-        UsageRow(key=k, count=n, amount=Money.from_fen(fen[k]).amount)
-        for k, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
-    ]
+def _today() -> date:
+    return datetime.now(UTC).astimezone(BUSINESS_TZ).date()

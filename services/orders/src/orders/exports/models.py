@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orders.db import Base, JsonDocument
+from orders.db import Base, JsonDocument, UtcDateTime
 from orders.jobs.models import JobColumns
 
 
@@ -19,3 +20,5 @@ class ExportJob(JobColumns, Base):
 
     filters: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     file_name: Mapped[str | None] = mapped_column(String(200))
+    #: When the retention sweep removed the file (the job stays, saying so).
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -23,7 +23,8 @@ class ImportJob(JobColumns, Base):
     created: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Deferred: each chunk's transaction loads the job, not the (possibly 50 MiB) file.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class ImportRowError(Base):

@@ -1,11 +1,15 @@
-"""Import files: CSV (UTF-8, with or without BOM, else GB18030) and XLSX (first sheet), one
-order per row under a header row; columns map onto `OrderCreate` (see the README)."""
+"""Import files: CSV (UTF-8, with or without BOM, else GB18030) and XLSX (first sheet) under a
+header row; columns (English names or their Chinese headers) map onto `OrderCreate` (see the
+README). One order per row — or, with line columns, one row per order line: consecutive rows
+with the same source_service + source_ref are one order, its order columns on the first row
+(repeating them on the other rows is allowed when they are equal)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -37,10 +41,55 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "merchant_name": ("extension", "merchant", "name"),
     "product_id": ("extension", "product", "id"),
     "product_name": ("extension", "product", "name"),
+    # One order line per row (see LINE_COLUMNS).
+    "line_description": ("lines", "description"),
+    "line_quantity": ("lines", "quantity"),
+    "line_unit_price": ("lines", "unit_price"),
+    "line_tax_rate": ("lines", "tax_rate"),
+    "line_amount": ("lines", "amount"),
 }
+LINE_COLUMNS = tuple(c for c, target in COLUMNS.items() if target[0] == "lines")
+#: Chinese column headers (as finance and business clerks name them) → column.
+ALIASES: dict[str, str] = {
+    "类别": "category", "订单类别": "category",
+    "方向": "direction", "收付方向": "direction",
+    "客户机构": "customer_org_id", "客户机构ID": "customer_org_id",
+    "金额": "amount", "订单金额": "amount",
+    "来源系统": "source_service",
+    "订单号": "source_ref", "来源单号": "source_ref",
+    "签单日期": "sign_date",
+    "税率": "tax_rate",
+    "销售主体": "seller",
+    "交易对方": "counterparty_name", "交易对方编号": "counterparty_id",
+    "核销时间": "coupon_used_at", "券使用时间": "coupon_used_at",
+    "车型": "car_model",
+    "省份代码": "province_code", "城市代码": "city_code", "地点": "location_text",
+    "商户编号": "merchant_id", "商户名称": "merchant_name",
+    "产品编号": "product_id", "产品名称": "product_name",
+    "明细说明": "line_description", "数量": "line_quantity", "单价": "line_unit_price",
+    "明细税率": "line_tax_rate", "明细金额": "line_amount",
+}  # fmt: skip
 FORMATS = ("csv", "xlsx")
 
 Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: list[Row]  # data rows, keyed by column (empty cells left out)
+    headers: dict[str, str]  # column → the header as the file wrote it (for error reports)
+
+    @property
+    def has_lines(self) -> bool:
+        return any(c in self.headers for c in LINE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The rows of one order: `start` is the index of its first data row."""
+
+    start: int
+    rows: list[Row]
 
 
 class FileProblem(ValueError):
@@ -58,21 +107,45 @@ def detect_format(filename: str | None, declared: str | None) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
-def read_rows(content: bytes, file_format: str) -> list[Row]:
+def read_rows(content: bytes, file_format: str) -> ParsedFile:
     """Every data row as {column: text}, empty cells left out; checks the header."""
     records = _csv_records(content) if file_format == "csv" else _xlsx_records(content)
     header = next(records, None)
     if header is None:
         raise FileProblem("", "empty_file", "the file has no header row")
-    names = [name.strip() for name in header]
-    unknown = [n for n in names if n and n not in COLUMNS]
+    written = [name.strip() for name in header]
+    names = [ALIASES.get(n, n) for n in written]
+    unknown = [w for w, n in zip(written, names, strict=True) if n and n not in COLUMNS]
     if unknown:
         raise FileProblem(unknown[0], "unknown_column", f"unknown column(s): {', '.join(unknown)}")
+    twice = [n for n in dict.fromkeys(names) if n and names.count(n) > 1]
+    if twice:
+        raise FileProblem(twice[0], "duplicate_column", f"column {twice[0]} appears twice")
     rows = []
     for record in records:
         row = {n: v.strip() for n, v in zip(names, record, strict=False) if n and v.strip()}
         rows.append(row)
-    return rows
+    return ParsedFile(rows, {n: w for n, w in zip(names, written, strict=True) if n})
+
+
+def units(parsed: ParsedFile) -> list[Unit]:
+    """The orders of the file: a row each, or consecutive rows of one source reference when
+    the file has line columns."""
+    if not parsed.has_lines:
+        return [Unit(i, [row]) for i, row in enumerate(parsed.rows)]
+    found: list[Unit] = []
+    for i, row in enumerate(parsed.rows):
+        key = (row.get("source_service"), row.get("source_ref"))
+        last = found[-1].rows[0] if found else None
+        if (
+            last is not None
+            and key[1]
+            and key == (last.get("source_service"), last.get("source_ref"))
+        ):
+            found[-1].rows.append(row)
+        else:
+            found.append(Unit(i, [row]))
+    return found
 
 
 def _csv_records(content: bytes) -> Iterator[list[str]]:
@@ -119,23 +192,43 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def to_body(row: Row) -> dict[str, Any]:
-    """The OrderCreate body of a row (nested as the API's JSON)."""
+def to_body(rows: list[Row]) -> tuple[dict[str, Any], list[tuple[int, str, str, str]]]:
+    """The OrderCreate body of an order's rows (nested as the API's JSON), and the problems
+    found on the way: (row offset, column, code, message) — an order column on a later row
+    that differs from the first row's."""
     body: dict[str, Any] = {}
-    for column, value in row.items():
-        node = body
-        *parents, leaf = COLUMNS[column]
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return body
+    problems: list[tuple[int, str, str, str]] = []
+    lines: list[dict[str, Any]] = []
+    for offset, row in enumerate(rows):
+        line: dict[str, Any] = {}
+        for column, value in row.items():
+            *parents, leaf = COLUMNS[column]
+            if parents == ["lines"]:
+                line[leaf] = value
+                continue
+            node = body
+            for key in parents:
+                node = node.setdefault(key, {})
+            if offset and node.get(leaf, value) != value:
+                problems.append((offset, column, "inconsistent_order_column",
+                                 f"differs from the order's first row ({node[leaf]})"))  # fmt: skip
+            node.setdefault(leaf, value)
+        if line:
+            lines.append(line)
+    if lines:
+        body["lines"] = lines
+    return body, problems
 
 
-def column_of(loc: tuple[str | int, ...]) -> str:
-    """The column a validation error's location points at; a group ("extension",
-    "counterparty") when the error is about the group as a whole."""
+def column_of(loc: tuple[str | int, ...]) -> tuple[str, int]:
+    """The column a validation error's location points at, and the line (0 when not about a
+    line); a group ("extension", "counterparty", "lines") when the error is about the group as
+    a whole."""
     path = tuple(str(p) for p in loc)
+    line = 0
+    if len(path) >= 2 and path[0] == "lines" and path[1].isdigit():
+        line, path = int(path[1]), ("lines", *path[2:])
     for column, target in COLUMNS.items():
         if path[: len(target)] == target:
-            return column
-    return ".".join(path)
+            return column, line
+    return ".".join(path), line

@@ -14,6 +14,11 @@ from orders.jobs.repository import JobRepository
 class ImportRepository(JobRepository[ImportJob]):
     model = ImportJob
 
+    async def content(self, job_id: uuid.UUID) -> bytes:
+        """The uploaded file (a deferred column: loading the job does not load it)."""
+        query = select(ImportJob.content).where(ImportJob.id == job_id)
+        return bytes((await self.session.execute(query)).scalar_one())
+
     def add_errors(self, errors: Sequence[ImportRowError]) -> None:
         self.session.add_all(errors)
 

@@ -10,7 +10,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orders.imports.parsing import FileProblem, read_rows
+from orders.imports.parsing import FileProblem, read_rows, units
 from orders.imports.repository import ImportRepository
 from orders.imports.service import ImportService
 from orders.jobs.models import UNFINISHED, JobStatus
@@ -33,13 +33,14 @@ async def run_import(
     token = request_id_var.set(f"import-{job_id}")  # the trajectory's cause
     try:
         async with sessionmaker() as session, session.begin():
-            job = await service(session).job(job_id)
+            imports = service(session)
+            job = await imports.job(job_id)
             if job is None or job.status not in UNFINISHED:
                 return
-            content, file_format = job.content, job.file_format
+            content, file_format = await imports.content(job_id), job.file_format
             job.touch(JobStatus.running)
         try:
-            rows = read_rows(content, file_format)
+            parsed = read_rows(content, file_format)
         except FileProblem as problem:
             async with sessionmaker() as session, session.begin():
                 imports = service(session)
@@ -47,6 +48,9 @@ async def run_import(
                 assert job is not None
                 await imports.refuse_file(job, problem)
             return
+        del content
+        orders = units(parsed)
+        at = {unit.start: k for k, unit in enumerate(orders)}
         seen: dict[tuple[str, str], ContentKey] = {}
         start = 0
         while True:
@@ -55,12 +59,18 @@ async def run_import(
                     imports = service(session)
                     job = await imports.job(job_id)
                     assert job is not None
-                    job.total = len(rows)
+                    job.total = len(parsed.rows)
                     start = job.processed
-                    if start >= len(rows):
+                    if start >= len(parsed.rows):
                         job.touch(JobStatus.succeeded)
                         return
-                    await imports.process(job, rows[start : start + chunk], seen)
+                    # `processed` is always where an order starts (chunks end between orders).
+                    first = at[start]
+                    last, rows = first, 0
+                    while last < len(orders) and rows < chunk:
+                        rows += len(orders[last].rows)
+                        last += 1
+                    await imports.process(job, orders[first:last], parsed.headers, seen)
             except Exception as exc:
                 log.exception("import %s: chunk from data row %d failed", job_id, start + 1)
                 async with sessionmaker() as session, session.begin():

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import ValidationError
 
 from orders.imports.models import ImportJob, ImportRowError
-from orders.imports.parsing import FileProblem, Row, column_of, to_body
+from orders.imports.parsing import FileProblem, Unit, column_of, to_body
 from orders.imports.repository import ImportRepository
 from orders.jobs.models import UNFINISHED, JobStatus, principal_from_json
 from orders.order.schemas import OrderCreate
@@ -94,6 +94,9 @@ class ImportService:
     async def job(self, job_id: uuid.UUID) -> ImportJob | None:
         return await self.repo.get(job_id)
 
+    async def content(self, job_id: uuid.UUID) -> bytes:
+        return await self.repo.content(job_id)
+
     async def refuse_file(self, job: ImportJob, problem: FileProblem) -> None:
         self.repo.add_errors(
             [ImportRowError(job_id=job.id, row_no=1, column=problem.column, code=problem.code,
@@ -104,46 +107,62 @@ class ImportService:
         await self.repo.save()
 
     async def process(
-        self, job: ImportJob, rows: Sequence[Row], seen: dict[tuple[str, str], ContentKey]
+        self,
+        job: ImportJob,
+        chunk: Sequence[Unit],
+        headers: dict[str, str],
+        seen: dict[tuple[str, str], ContentKey],
     ) -> None:
-        """The next chunk: rows `job.processed` … onwards. `seen` remembers this run's rows
+        """The next chunk of orders (their rows start at `job.processed`). Valid orders are
+        created together (`OrderService.create_many`); `seen` remembers this run's references
         (a dry run writes nothing, so a repeated reference in the file is caught there)."""
         principal = principal_from_json(job.principal)
         errors: list[ImportRowError] = []
-        for offset, row in enumerate(rows):
-            row_no = job.processed + offset + 2  # the header is row 1
-            refusals = await self._row(job, row, principal, seen)
-            if isinstance(refusals, str):
-                setattr(job, refusals, getattr(job, refusals) + 1)
-                continue
+
+        def refuse(unit: Unit, problems: list[tuple[int, str, str, str]]) -> None:
             job.failed += 1
-            errors += [
-                ImportRowError(job_id=job.id, row_no=row_no, column=column, code=code,
-                               message=message, value=(row.get(column) or None) and row[column][:200])
-                for column, code, message in refusals
-            ]  # fmt: skip
+            for offset, column, code, message in problems:
+                row = unit.rows[min(offset, len(unit.rows) - 1)]
+                value = row.get(column)
+                errors.append(
+                    ImportRowError(job_id=job.id, row_no=unit.start + offset + 2,
+                                   column=headers.get(column, column), code=code,
+                                   message=message, value=value[:200] if value else None)
+                )  # fmt: skip
+
+        valid: list[tuple[Unit, OrderCreate]] = []
+        for unit in chunk:
+            body, problems = to_body(unit.rows)
+            if problems:
+                refuse(unit, problems)
+                continue
+            try:
+                valid.append((unit, OrderCreate.model_validate(body)))
+            except ValidationError as exc:
+                refuse(
+                    unit, [(*column_of(e["loc"])[::-1], e["type"], e["msg"]) for e in exc.errors()]
+                )
+        if job.dry_run:
+            outcomes = [await self._dry(data, principal, seen) for _, data in valid]
+        else:
+            outcomes = await self.orders.create_many([data for _, data in valid], principal)
+        for (unit, _), outcome in zip(valid, outcomes, strict=True):
+            if isinstance(outcome, ProblemError):
+                column = _PROBLEM_COLUMNS.get(outcome.code, "")
+                refuse(unit, [(0, column, outcome.code, outcome.detail)])
+            else:
+                setattr(job, outcome, getattr(job, outcome) + 1)
         self.repo.add_errors(errors)
-        job.processed += len(rows)
+        job.processed += sum(len(u.rows) for u in chunk)
         job.touch(JobStatus.running)
         await self.repo.save()
 
-    async def _row(
-        self,
-        job: ImportJob,
-        row: Row,
-        principal: Principal,
-        seen: dict[tuple[str, str], ContentKey],
-    ) -> str | list[tuple[str, str, str]]:
-        """The counter to bump ("created", "skipped") or the row's (column, code, message)s."""
-        try:
-            data = OrderCreate.model_validate(to_body(row))
-        except ValidationError as exc:
-            return [(column_of(e["loc"]), e["type"], e["msg"]) for e in exc.errors()]
+    async def _dry(
+        self, data: OrderCreate, principal: Principal, seen: dict[tuple[str, str], ContentKey]
+    ) -> str | ProblemError:
+        """What creating would do ("created", "skipped" or the refusal), writing nothing."""
         source = (data.source_service, data.source_ref)
         try:
-            if not job.dry_run:
-                _, created = await self.orders.create(data, principal)
-                return "created" if created else "skipped"
             existing = await self.orders.preflight(data, principal)
             if existing is not None:
                 return "skipped"
@@ -153,4 +172,4 @@ class ImportService:
             seen[source] = content_key(data)
             return "created" if earlier is None else "skipped"
         except ProblemError as exc:
-            return [(_PROBLEM_COLUMNS.get(exc.code, ""), exc.code, exc.detail)]
+            return exc

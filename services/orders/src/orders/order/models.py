@@ -42,6 +42,12 @@ class Order(Base):
         Index("ix_orders_customer_org_id_created_at_id", "customer_org_id", "created_at", "id"),
         Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
         Index("ix_orders_category_created_at_id", "category", "created_at", "id"),
+        # The list page an institution's clerk asks most: one category and one status, newest
+        # first — an equality prefix, then the keyset columns (no filtering while scanning).
+        Index(
+            "ix_orders_org_category_status_created",
+            *("customer_org_id", "category", "status", "created_at", "id"),
+        ),
         # Date-range filters (and the settlement list's sign-date selection).
         Index("ix_orders_sign_date", "sign_date"),
         Index("ix_orders_invoiced_at", "invoiced_at"),
@@ -70,6 +76,12 @@ class Order(Base):
     #: When the order last became invoiced / settled (cleared if it moves back before that).
     invoiced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: When and by whom the order FIRST reached invoiced / settled (kept when it moves back):
+    #: the cycle-time analysis reads these instead of grouping the whole trajectory.
+    first_invoiced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_invoiced_by: Mapped[str | None] = mapped_column(String(120))
+    first_settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_settled_by: Mapped[str | None] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: Optimistic lock: an UPDATE that lost a race changes no row and fails instead of
@@ -162,3 +174,30 @@ class OrderNumberCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class RedemptionFact(Base):
+    """A value-added redemption's extension data as plain columns (增值服务核销分析), written
+    with the order: the usage, review and coupon-target analyses group these narrow rows instead
+    of parsing every order's JSON. Hour (0–23) and weekday (1 = Monday) of the coupon use are
+    Asia/Shanghai wall-clock."""
+
+    __tablename__ = "order_redemption_facts"
+    __table_args__ = (
+        Index("ix_order_redemption_facts_org_created", "customer_org_id", "created_at"),
+        Index("ix_order_redemption_facts_created", "created_at"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    customer_org_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    used_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    car_model: Mapped[str | None] = mapped_column(String(100))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    merchant_id: Mapped[str | None] = mapped_column(String(64))
+    merchant_name: Mapped[str | None] = mapped_column(String(200))
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    product_name: Mapped[str | None] = mapped_column(String(200))

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, exists, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -22,8 +22,12 @@ from orders.order.models import (
     OrderNumberCounter,
     OrderReview,
     OrderStatusChange,
+    RedemptionFact,
 )
 from servicekit.auth import Principal, scoped
+
+if TYPE_CHECKING:
+    from orders.order.service import NewOrder
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,17 @@ class OrderRepository:
             Order.source_service == source_service, Order.source_ref == source_ref
         )
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_sources(self, sources: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
+        """The existing orders of these source references (one query per 500)."""
+        found: dict[tuple[str, str], Order] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            query = select(Order).where(tuple_(Order.source_service, Order.source_ref).in_(part))
+            for order in (await self.session.execute(query)).scalars():
+                found[(order.source_service, order.source_ref)] = order
+        return found
 
     async def visible_by_id(self, order_id: uuid.UUID, principal: Principal) -> Order | None:
         query = scoped(select(Order).where(Order.id == order_id), Order.customer_org_id, principal)
@@ -173,7 +188,40 @@ class OrderRepository:
         self.session.add_all([first_step, *lines])
         return True
 
-    def add(self, row: OrderStatusChange | OrderReview | FinanceRecord) -> None:
+    async def add_many(self, new: Sequence[NewOrder]) -> bool:
+        """Insert many new orders with their lines, first steps and redemption facts, in a
+        few multi-row statements; False (nothing kept) when a source reference or order
+        number was taken meanwhile."""
+
+        def rows(objects: Sequence[Any]) -> list[dict[str, Any]]:
+            if not objects:
+                return []
+            columns = [c.key for c in objects[0].__table__.columns]
+            return [
+                {c: v for c in columns if (v := getattr(o, c)) is not None or c == "extension"}
+                for o in objects
+            ]
+
+        orders = rows([n.order for n in new])
+        lines = rows([line for n in new for line in n.lines])
+        steps = rows([n.first_step for n in new])
+        facts = rows([n.fact for n in new if n.fact is not None])
+        try:
+            async with self.session.begin_nested():
+                # Columns left out (None) differ per row: insert rows of one shape together.
+                for table, values in (
+                    (Order.__table__, orders),
+                    (OrderLine.__table__, lines),
+                    (OrderStatusChange.__table__, steps),
+                    (RedemptionFact.__table__, facts),
+                ):
+                    for shape in _by_shape(values):
+                        await self.session.execute(insert(table), shape)
+        except IntegrityError:
+            return False
+        return True
+
+    def add(self, row: OrderStatusChange | OrderReview | FinanceRecord | RedemptionFact) -> None:
         self.session.add(row)
 
     async def save(self) -> None:
@@ -182,6 +230,24 @@ class OrderRepository:
             await self.session.flush()
         except StaleDataError as exc:
             raise OrderChangedMeanwhile() from exc
+
+    async def reserve_order_numbers(self, day: str, count: int) -> int:
+        """The first of `count` consecutive numbers of the day, reserved in one statement."""
+        bump = (
+            update(OrderNumberCounter)
+            .where(OrderNumberCounter.day == day)
+            .values(last=OrderNumberCounter.last + count)
+            .returning(OrderNumberCounter.last)
+        )
+        value = (await self.session.execute(bump)).scalar_one_or_none()
+        if value is not None:
+            return int(value) - count + 1
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(OrderNumberCounter).values(day=day, last=count))
+            return 1
+        except IntegrityError:  # another transaction created today's row first
+            return int((await self.session.execute(bump)).scalar_one()) - count + 1
 
     async def next_order_number(self, day: str) -> int:
         """Atomic per-day counter: the UPDATE's row lock serialises concurrent creators."""
@@ -200,3 +266,10 @@ class OrderRepository:
             return 1
         except IntegrityError:  # another transaction created today's row first
             return int((await self.session.execute(bump)).scalar_one())
+
+
+def _by_shape(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())

@@ -4,6 +4,7 @@ status change — by hand here, from finance events in feedback.py, both through
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -13,7 +14,13 @@ from zoneinfo import ZoneInfo
 from orders.order import lifecycle
 from orders.order.errors import IllegalTransition, OrderNotFound
 from orders.order.lifecycle import Amounts, Transition
-from orders.order.models import Order, OrderLine, OrderReview, OrderStatusChange
+from orders.order.models import (
+    Order,
+    OrderLine,
+    OrderReview,
+    OrderStatusChange,
+    RedemptionFact,
+)
 from orders.order.repository import OrderFilter, OrderRepository
 from orders.order.schemas import (
     Counterparty,
@@ -32,11 +39,13 @@ from orders.order.schemas import (
     TransitionRequest,
 )
 from servicekit.auth import Principal
-from servicekit.errors import Conflict, Forbidden
+from servicekit.errors import Conflict, Forbidden, ProblemError
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
 from shared_schemas import (
+    EventEnvelope,
     Money,
+    OrderCategory,
     OrderCreatedV1,
     OrderDirection,
     OrderStatus,
@@ -47,6 +56,17 @@ from shared_schemas import (
 PRODUCER = "orders"
 #: Order numbers and date filters use the business date in China, not the UTC date.
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A new order's rows and its `orders.order.created` event, before they are written."""
+
+    order: Order
+    lines: list[OrderLine]
+    first_step: OrderStatusChange
+    fact: RedemptionFact | None
+    event: EventEnvelope[OrderCreatedV1]
 
 
 @dataclass(frozen=True)
@@ -70,10 +90,7 @@ class OrderService:
         """What `create` would find without writing: None for a new order, the earlier order
         for the same content; raises what `create` raises (org_not_visible, source_ref_reused)."""
         if not principal.may_see_org(data.customer_org_id):
-            raise Forbidden(
-                "You may create orders only for your own institution or those below it.",
-                code="org_not_visible",
-            )
+            raise _org_not_visible()
         existing = await self.repo.by_source(data.source_service, data.source_ref)
         if existing is not None:
             self._ensure_same(existing, data)
@@ -91,13 +108,78 @@ class OrderService:
         self._ensure_same(existing, data)
         return await self._read(existing), False
 
+    async def create_many(
+        self, batch: Sequence[OrderCreate], principal: Principal
+    ) -> list[str | ProblemError]:
+        """`create` for many orders at once (bulk import): per item "created", "skipped" (the
+        same source existed with the same content) or the ProblemError `create` would raise.
+        Same rules, rows and events as `create`, written with a few statements per batch
+        instead of several per order. A repeated reference within the batch is the earlier
+        item's order. If a concurrent creator takes a reference meanwhile, the batch's inserts
+        are rolled back (savepoint) and the items are created one by one."""
+        results: list[str | ProblemError | None] = [None] * len(batch)
+        existing = await self.repo.by_sources([(d.source_service, d.source_ref) for d in batch])
+        fresh: dict[tuple[str, str], ContentKey] = {}
+        todo: list[int] = []
+        for i, data in enumerate(batch):
+            source = (data.source_service, data.source_ref)
+            try:
+                if not principal.may_see_org(data.customer_org_id):
+                    raise _org_not_visible()
+                earlier = existing.get(source)
+                if earlier is not None:
+                    self._ensure_same(earlier, data)
+                    results[i] = "skipped"
+                elif source in fresh:
+                    if fresh[source] != content_key(data):
+                        raise source_ref_reused(data, "an earlier row of this batch")
+                    results[i] = "skipped"
+                else:
+                    fresh[source] = content_key(data)
+                    todo.append(i)
+            except ProblemError as exc:
+                results[i] = exc
+        if todo:
+            now = datetime.now(UTC)
+            day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
+            first = await self.repo.reserve_order_numbers(day, len(todo))
+            built = [
+                self._new_order(batch[i], principal, f"OC{day}{first + k:06d}", now)
+                for k, i in enumerate(todo)
+            ]
+            if await self.repo.add_many(built):
+                await self.outbox.add(self.repo.session, *(b.event for b in built))
+                for i in todo:
+                    results[i] = "created"
+            else:
+                for i in todo:
+                    try:
+                        _, created = await self.create(batch[i], principal)
+                        results[i] = "created" if created else "skipped"
+                    except ProblemError as exc:
+                        results[i] = exc
+        return [r for r in results if r is not None]
+
     async def _insert(self, data: OrderCreate, principal: Principal) -> Order | None:
         now = datetime.now(UTC)
         day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
         number = await self.repo.next_order_number(day)
+        new = self._new_order(data, principal, f"OC{day}{number:06d}", now)
+        if not await self.repo.add_new(new.order, new.first_step, new.lines):
+            return None
+        if new.fact is not None:
+            self.repo.add(new.fact)
+        await self.outbox.add(self.repo.session, new.event)
+        return new.order
+
+    @staticmethod
+    def _new_order(
+        data: OrderCreate, principal: Principal, order_no: str, now: datetime
+    ) -> NewOrder:
+        """The rows and the event of a new order (nothing written yet)."""
         order = Order(
             id=uuid.uuid4(),
-            order_no=f"OC{day}{number:06d}",
+            order_no=order_no,
             category=data.category.value,
             direction=data.direction.value,
             customer_org_id=data.customer_org_id,
@@ -115,6 +197,7 @@ class OrderService:
             settled_fen=0,
             created_by=principal.subject,
             created_at=now,
+            version=1,
         )
         lines = [
             OrderLine(
@@ -140,8 +223,6 @@ class OrderService:
             cause=request_id_var.get(),
             note=None,
         )
-        if not await self.repo.add_new(order, first_step, lines):
-            return None
         event = new_event(
             "orders.order.created",
             OrderCreatedV1(
@@ -161,8 +242,7 @@ class OrderService:
             org_id=order.customer_org_id,
             correlation_id=request_id_var.get(),
         )
-        await self.outbox.add(self.repo.session, event)
-        return order
+        return NewOrder(order, lines, first_step, redemption_fact(order), event)
 
     @staticmethod
     def _ensure_same(existing: Order, data: OrderCreate) -> None:
@@ -299,6 +379,11 @@ class OrderService:
         order.status = step.target.value
         for name, value in lifecycle.milestone_updates(step.target, now).items():
             setattr(order, name, value)
+        # The first time only: cycle times measure to the first invoice / settlement.
+        if step.target == OrderStatus.invoiced and order.first_invoiced_at is None:
+            order.first_invoiced_at, order.first_invoiced_by = now, context.by
+        if step.target == OrderStatus.settled and order.first_settled_at is None:
+            order.first_settled_at, order.first_settled_by = now, context.by
         self.repo.add(
             OrderStatusChange(
                 order_id=order.id,
@@ -364,6 +449,38 @@ ContentKey = tuple[str, str, uuid.UUID, int]
 def content_key(data: OrderCreate) -> ContentKey:
     """What must match for a repeated source reference to be the same order."""
     return (data.category.value, data.direction.value, data.customer_org_id, _amount_fen(data))
+
+
+def redemption_fact(order: Order) -> RedemptionFact | None:
+    """The analysis row of a value-added redemption (None for other categories)."""
+    ext = order.extension
+    if order.category != OrderCategory.value_added_redemption.value or not ext:
+        return None
+    used = ext.get("coupon_used_at")
+    local = datetime.fromisoformat(used).astimezone(BUSINESS_TZ) if used else None
+    location, merchant, product = (ext.get(k) or {} for k in ("location", "merchant", "product"))
+    return RedemptionFact(
+        order_id=order.id,
+        customer_org_id=order.customer_org_id,
+        created_at=order.created_at,
+        amount_fen=order.amount_fen,
+        used_at=local,
+        used_hour=local.hour if local else None,
+        used_weekday=local.isoweekday() if local else None,
+        car_model=ext.get("car_model"),
+        city_code=location.get("city_code"),
+        merchant_id=merchant.get("id"),
+        merchant_name=merchant.get("name"),
+        product_id=product.get("id"),
+        product_name=product.get("name"),
+    )
+
+
+def _org_not_visible() -> Forbidden:
+    return Forbidden(
+        "You may create orders only for your own institution or those below it.",
+        code="org_not_visible",
+    )
 
 
 def source_ref_reused(data: OrderCreate, earlier: str) -> Conflict:
