@@ -79,7 +79,7 @@ def fallback_required_env(svc: str) -> list[str]:
         names.append(f"{p}INTERNAL_JWKS_URL")
     if svc == "gateway":
         names += [f"GATEWAY_{s.upper()}_URL" for s in ("sso", *BUSINESS)]
-        names.append("GATEWAY_SESSION_SECRET")
+        names += ["GATEWAY_SECRET_KEY", "GATEWAY_OIDC_CLIENT_SECRET"]
     if svc == "sso":
         names += ["SSO_ISSUER", "SSO_SECRET_KEY"]
     return names
@@ -754,7 +754,7 @@ def test_generate_env_fills_every_secret() -> None:
     for key, value in values.items():
         if SECRET_NAME.search(key):
             assert re.fullmatch(r"[0-9a-f]{64}", value), key
-    assert left == ["SSO_ISSUER"]
+    assert sorted(left) == ["PLATFORM_PUBLIC_URL", "SSO_ISSUER"]
 
 
 # ------------------------------------------------- the checks fail on a broken deployment
@@ -839,7 +839,7 @@ BREAKAGES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     ),
     "secret with a default": (
         "env_example",
-        _set_env("gateway", "GATEWAY_SESSION_SECRET", "${GATEWAY_SESSION_SECRET:-insecure}"),
+        _set_env("gateway", "GATEWAY_SECRET_KEY", "${GATEWAY_SECRET_KEY:-insecure}"),
     ),
     "env_file leaking every secret": (
         "commands_and_builds",

@@ -1,9 +1,313 @@
-import pytest
+"""A real platform in miniature for the gateway's tests: sso (with its demo data) and orders
+behind a real gateway, each a uvicorn server on its own port and its own database (SQLite or
+PostgreSQL, following the `database_url` parameter), events over the real broker."""
 
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from gateway.config import Settings as GatewaySettings
 from gateway.main import definition
+from orders.main import definition as orders_definition
+from servicekit.app import create_app
+from servicekit.cli import load_demo_data
+from servicekit.db import create_engine, create_sessionmaker, unit_of_work
 from servicekit.definition import ServiceDefinition
+from servicekit.events import topic_for_event
+from servicekit.messaging import Outbox
+from servicekit.migrations import upgrade_to_head
+from servicekit.settings import Environment, ServiceSettings
+from servicekit.testing.plugin import ThrowawayPostgres
+from sso.actors import Actor
+from sso.clients.schemas import ClientCreate, ClientType, GrantType
+from sso.composition import Services
+from sso.config import Settings as SsoSettings
+from sso.demo import demo_org_id
+from sso.main import definition as sso_definition
+
+GATEWAY_TEST_CLIENT = "gateway-under-test"
 
 
 @pytest.fixture(scope="session")
 def service_definition() -> ServiceDefinition:
     return definition
+
+
+@pytest.fixture
+def service_settings(
+    service_settings: ServiceSettings, tmp_path_factory: pytest.TempPathFactory
+) -> ServiceSettings:
+    """The plain app fixtures run without a built console unless a test gives one."""
+    return service_settings.model_copy(
+        update={"console_dir": tmp_path_factory.mktemp("console") / "dist"}
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def database_like(
+    database_url: str, service: ServiceDefinition, folder: Path
+) -> AsyncIterator[str]:
+    """A migrated database for `service`, of the same kind as the gateway's."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite+aiosqlite:///{folder / service.name}.db"
+        await asyncio.to_thread(upgrade_to_head, service.migrations_dir, url)
+        yield url
+        return
+    db = ThrowawayPostgres(service.name)
+    await db.create()
+    try:
+        await asyncio.to_thread(upgrade_to_head, service.migrations_dir, db.url)
+        yield db.url
+    finally:
+        await db.drop()
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[uvicorn.Server]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+        await asyncio.sleep(0.02)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _common(database_url: str, kafka: str) -> dict[str, Any]:
+    return {
+        "environment": Environment.test,
+        "database_url": database_url,
+        "kafka_bootstrap_servers": kafka,
+        "kafka_enable_idempotence": False,
+        "run_workers_inline": True,
+        "log_json": False,
+        "consumer_session_timeout_ms": 2_000,
+        "consumer_heartbeat_interval_ms": 300,
+        "consumer_retry_backoff_seconds": 0.05,
+        "relay_poll_interval_seconds": 0.1,
+    }
+
+
+@dataclass
+class Platform:
+    url: str
+    sso_url: str
+    orders_url: str
+    gateway_app: FastAPI
+    sso_settings: SsoSettings
+    gateway_settings: GatewaySettings
+
+    @staticmethod
+    def order_body(customer_org_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+        return order_body(customer_org_id, **overrides)
+
+    async def sso_services(self) -> AsyncIterator[Services]:
+        engine = create_engine(self.sso_settings.database_url)
+        try:
+            outbox = Outbox(sso_definition.messaging_tables, topic_for_event)
+            async for session in unit_of_work(create_sessionmaker(engine)):
+                yield Services(session, outbox, self.sso_settings)
+        finally:
+            await engine.dispose()
+
+
+async def _register_gateway_client(platform: Platform) -> str:
+    """The demo's `platform-gateway` client is registered for port 8000; this gateway runs on
+    another port, so it gets a client of its own (as an operator would register it)."""
+    async for services in platform.sso_services():
+        created = await services.clients.create(
+            ClientCreate(
+                client_id=GATEWAY_TEST_CLIENT,
+                name="gateway under test",
+                type=ClientType.confidential,
+                institution_id=demo_org_id("technology-platform"),
+                redirect_uris=[f"{platform.url}/bff/callback"],
+                post_logout_redirect_uris=[f"{platform.url}/"],
+                grant_types=[GrantType.authorization_code, GrantType.refresh_token],
+            ),
+            Actor.system("gateway-tests"),
+        )
+    assert created.client_secret
+    return created.client_secret
+
+
+@pytest.fixture(scope="session")
+async def platform(
+    database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
+    folder = tmp_path_factory.mktemp("platform")
+    gateway_port, sso_port, orders_port = free_port(), free_port(), free_port()
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    jwks = f"{gateway_url}/.well-known/internal-jwks.json"
+    async with AsyncExitStack() as stack:
+        sso_db = await stack.enter_async_context(
+            database_like(database_url, sso_definition, folder)
+        )
+        orders_db = await stack.enter_async_context(
+            database_like(database_url, orders_definition, folder)
+        )
+        sso_settings = SsoSettings(
+            **_common(sso_db, kafka_bootstrap),
+            issuer=f"{gateway_url}/auth",
+            internal_jwks_url=jwks,
+            argon2_memory_kib=1024,
+            argon2_time_cost=1,
+        )
+        await load_demo_data(sso_definition, sso_settings)
+        orders_settings = orders_definition.settings_factory().model_copy(
+            update={**_common(orders_db, kafka_bootstrap), "internal_jwks_url": jwks}
+        )
+        dead = f"http://127.0.0.1:{free_port()}"
+        gateway_settings = GatewaySettings(
+            **_common(database_url, kafka_bootstrap),
+            sso_url=f"http://127.0.0.1:{sso_port}",
+            orders_url=f"http://127.0.0.1:{orders_port}",
+            finance_url=dead,
+            insurance_url=dead,
+            risk_url=dead,
+            valueadd_url=dead,
+            public_url=gateway_url,
+            oidc_issuer=f"{gateway_url}/auth",
+            oidc_client_id=GATEWAY_TEST_CLIENT,
+            # Long: the tests prove the event path, not the re-read after the TTL.
+            access_ttl_seconds=600,
+            entitlement_poll_seconds=0.5,
+            upstream_timeout_seconds=2.0,
+            console_dir=folder / "no-console",
+        )
+        platform = Platform(
+            gateway_url,
+            f"http://127.0.0.1:{sso_port}",
+            f"http://127.0.0.1:{orders_port}",
+            create_app(definition, gateway_settings),
+            sso_settings,
+            gateway_settings,
+        )
+        secret = await _register_gateway_client(platform)
+        platform.gateway_settings = gateway_settings.model_copy(
+            update={"oidc_client_secret": SecretStr(secret)}
+        )
+        platform.gateway_app = create_app(definition, platform.gateway_settings)
+        await stack.enter_async_context(serving(create_app(sso_definition, sso_settings), sso_port))
+        await stack.enter_async_context(
+            serving(create_app(orders_definition, orders_settings), orders_port)
+        )
+        await stack.enter_async_context(serving(platform.gateway_app, gateway_port))
+        yield platform
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+class Browser:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(base_url=base_url, follow_redirects=False, timeout=20)
+        self.csrf: str | None = None
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def login(self, username: str, password: str, return_to: str = "/console") -> None:
+        start = await self.http.get("/bff/login", params={"return_to": return_to})
+        assert start.status_code == 302, start.text
+        authorize = start.headers["location"]
+        assert authorize.startswith(f"{self.base_url}/auth/authorize?")
+        to_login = await self.http.get(authorize)
+        assert to_login.status_code == 302, to_login.text
+        page = await self.http.get(to_login.headers["location"])
+        assert page.status_code == 200, page.text
+        fields = dict(re.findall(r'name="(csrf_token|authorize|lang)" value="([^"]*)"', page.text))
+        posted = await self.http.post(
+            "/auth/login",
+            data={
+                **{k: html.unescape(v) for k, v in fields.items()},
+                "username": username,
+                "password": password,
+            },
+        )
+        assert posted.status_code == 303, posted.text
+        back = await self.http.get(posted.headers["location"])
+        assert back.status_code == 302, back.text
+        callback = back.headers["location"]
+        assert urlsplit(callback).path == "/bff/callback", callback
+        landed = await self.http.get(callback)
+        assert landed.status_code == 302, landed.text
+        assert landed.headers["location"] == return_to
+        self.csrf = (await self.session())["csrf_token"]
+
+    async def session(self, expect: int = 200) -> dict[str, Any]:
+        response = await self.http.get("/bff/session")
+        assert response.status_code == expect, response.text
+        return dict(response.json())
+
+    async def call(
+        self, method: str, path: str, *, expect: int = 200, csrf: bool = True, **kwargs: Any
+    ) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if csrf and self.csrf and method not in ("GET", "HEAD"):
+            headers["X-CSRF-Token"] = self.csrf
+        response = await self.http.request(method, path, headers=headers, **kwargs)
+        assert response.status_code == expect, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        if "json" in response.headers.get("content-type", ""):
+            return response.json()
+        return response
+
+
+def order_body(customer_org_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "category": "risk_assessment",
+        "direction": "receivable",
+        "customer_org_id": str(customer_org_id),
+        "amount": "100.00",
+        "source_service": "risk",
+        "source_ref": f"assessment-{uuid.uuid4().hex[:12]}",
+        "sign_date": "2026-11-20",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+async def browsers(platform: Platform) -> AsyncIterator[Callable[[], Browser]]:
+    """New browser-style clients of the platform, closed after the test."""
+    made: list[Browser] = []
+
+    def new() -> Browser:
+        made.append(Browser(platform.url))
+        return made[-1]
+
+    yield new
+    for browser in made:
+        await browser.close()

@@ -99,7 +99,7 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                 ClientCreate(
                     client_id="platform-gateway", name="平台网关（门户 BFF）",
                     type=ClientType.confidential, institution_id=institution.id,
-                    redirect_uris=["http://127.0.0.1:8000/auth/callback"],
+                    redirect_uris=["http://127.0.0.1:8000/bff/callback"],
                     post_logout_redirect_uris=["http://127.0.0.1:8000/"],
                     allowed_origins=["http://127.0.0.1:8000"],
                 ),

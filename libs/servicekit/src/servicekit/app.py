@@ -62,6 +62,9 @@ def create_app(
         audience=settings.service_name,
         algorithms=settings.internal_jwt_algorithms,
     )
+    # add_middleware puts each new one outermost: the definition's go in first, innermost.
+    for middleware in reversed(definition.middleware):
+        app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)

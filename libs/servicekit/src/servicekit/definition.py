@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.middleware import Middleware
 
 from servicekit.messaging.consumer import Subscriptions
 from servicekit.messaging.outbox import Outbox
@@ -36,6 +37,9 @@ class ServiceDefinition:
     demo_data: DemoDataLoader | None = None
     #: Extra resources the app holds while it runs (an HTTP client pool, …).
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
+    #: Pure-ASGI middleware run inside the request-id/logging/metrics middleware (first listed
+    #: is outermost), e.g. the gateway's forwarding fast path.
+    middleware: Sequence[Middleware] = ()
 
     @classmethod
     def standard(
