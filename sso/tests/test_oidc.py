@@ -23,6 +23,7 @@ from authlib.jose import JsonWebKey, jwt
 from authlib.oidc.core import CodeIDToken
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from servicekit.settings import ServiceSettings
 
@@ -485,3 +486,176 @@ def test_production_refuses_placeholder_secret_key() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
         Settings(**required, secret_key="dev-sso-secret-key-change-me")
     assert Settings(**required, secret_key="a-real-secret").issuer.endswith("/auth")
+
+
+async def _refresh(world: World, client: dict[str, Any], refresh_token: str) -> httpx.Response:
+    return await world.browser.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=(client["client_id"], client.get("client_secret") or ""),
+    )
+
+
+async def _userinfo_status(world: World, access_token: str) -> int:
+    answer = await world.browser.get(
+        "/userinfo", headers={"Authorization": f"Bearer {access_token}"}
+    )
+    return answer.status_code
+
+
+async def test_logout_revokes_the_sessions_tokens(world: World, db: Any) -> None:
+    """Logout ends the session and revokes every refresh family started in it (both clients
+    signed on through it) with their access tokens; tokens of another session live on."""
+    from sso.audit.models import AuditEvent
+
+    _, bff_token, _ = await world.code_login(world.bff)
+    # the public client signs on through the same browser session (SSO)
+    spa = world.oauth(world.spa, scope="openid", code_challenge_method="S256")
+    verifier = generate_token(48)
+    url, _ = spa.create_authorization_url(f"{ISSUER}/authorize", code_verifier=verifier)
+    straight = await world.browser.get(url)
+    spa_token = await spa.fetch_token(
+        f"{ISSUER}/token", authorization_response=straight.headers["location"],
+        code_verifier=verifier,
+    )  # fmt: skip
+    rotated = (await _refresh(world, world.bff, bff_token["refresh_token"])).json()
+    # an unused code of the session, issued before the logout
+    pending_url, _ = spa.create_authorization_url(f"{ISSUER}/authorize", code_verifier=verifier)
+    pending = await world.browser.get(pending_url)
+    # another browser (another session) of the same user
+    other_browser = world.browser
+    world.browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=world.app),
+                                      base_url=ISSUER)  # fmt: skip
+    try:
+        _, other_token, _ = await world.code_login(world.bff)
+    finally:
+        await world.browser.aclose()
+        world.browser = other_browser
+
+    for access in (bff_token["access_token"], rotated["access_token"], spa_token["access_token"]):
+        assert await _userinfo_status(world, access) == 200
+    out = await world.browser.get("/logout", params={"client_id": world.bff["client_id"]})
+    assert out.status_code == 200 and "sso_session" in out.headers.get("set-cookie", "")
+
+    for access in (bff_token["access_token"], rotated["access_token"], spa_token["access_token"]):
+        assert await _userinfo_status(world, access) == 401
+    refused = await _refresh(world, world.bff, rotated["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    public = await world.browser.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": spa_token["refresh_token"],
+              "client_id": world.spa["client_id"]},
+    )  # fmt: skip
+    assert public.json()["error"] == "invalid_grant"
+    introspected = await world.browser.post(
+        "/introspect", data={"token": rotated["refresh_token"]},
+        auth=(world.bff["client_id"], world.bff["client_secret"]),
+    )  # fmt: skip
+    assert introspected.json() == {"active": False}
+    # the code issued before the logout no longer redeems
+    late = await world.browser.post(
+        "/token",
+        data={"grant_type": "authorization_code", "client_id": world.spa["client_id"],
+              "code": parse_qs(urlsplit(pending.headers["location"]).query)["code"][0],
+              "redirect_uri": world.spa["redirect_uris"][0], "code_verifier": verifier},
+    )  # fmt: skip
+    assert late.json()["error"] == "invalid_grant"
+    # the other session's tokens are untouched
+    assert await _userinfo_status(world, other_token["access_token"]) == 200
+    assert (await _refresh(world, world.bff, other_token["refresh_token"])).status_code == 200
+    revoked = await db.count(
+        AuditEvent, AuditEvent.action == "token.revoked", AuditEvent.detail == "logout"
+    )
+    assert revoked >= 1
+    # a second logout (no session any more) changes nothing and still answers
+    assert (await world.browser.get("/logout")).status_code == 200
+
+
+async def test_logout_redirects_only_where_the_client_registered(world: World) -> None:
+    """post_logout_redirect_uri is honoured only when registered for the client named by
+    id_token_hint (its audience) or client_id — and both, when given, must agree."""
+    _, token, _ = await world.code_login(world.bff)
+    bye = world.bff["post_logout_redirect_uris"][0]
+    refused = [
+        {"post_logout_redirect_uri": bye},  # no client named
+        {"post_logout_redirect_uri": bye, "client_id": world.spa["client_id"]},  # not spa's
+        {"post_logout_redirect_uri": bye + "x", "client_id": world.bff["client_id"]},
+        {"post_logout_redirect_uri": bye, "client_id": "no-such-client"},
+        {"id_token_hint": token["id_token"], "client_id": world.spa["client_id"]},  # disagree
+        {"id_token_hint": "not.a.token", "post_logout_redirect_uri": bye},
+    ]
+    for params in refused:
+        answer = await world.browser.get("/logout", params=params)
+        assert answer.status_code == 400, params
+        assert "location" not in answer.headers
+    # a refused logout did not end the session: the spa still signs on without the password
+    spa = world.oauth(world.spa, scope="openid", code_challenge_method="S256")
+    url, _ = spa.create_authorization_url(f"{ISSUER}/authorize", code_verifier=generate_token(48))
+    assert (await world.browser.get(url)).headers["location"].startswith("https://spa.example/")
+    by_client = await world.browser.post(
+        "/logout",
+        data={"client_id": world.bff["client_id"], "post_logout_redirect_uri": bye, "state": "z"},
+    )
+    assert by_client.status_code == 302 and by_client.headers["location"] == f"{bye}?state=z"
+    both = await world.browser.get(
+        "/logout",
+        params={"client_id": world.bff["client_id"], "id_token_hint": token["id_token"],
+                "post_logout_redirect_uri": bye},
+    )  # fmt: skip
+    assert both.status_code == 302 and both.headers["location"] == bye
+
+
+async def test_purge_keeps_what_still_matters(world: World, db: Any) -> None:
+    """Expired codes and sessions, dead refresh families and expired revoked-token rows go;
+    a live family keeps its used tokens, so presenting one again still revokes the family."""
+    from datetime import timedelta
+
+    from sso.db import utcnow
+    from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
+
+    _, token, _ = await world.code_login(world.bff)
+    live_used = token["refresh_token"]
+    rotated = (await _refresh(world, world.bff, live_used)).json()
+    world.browser.cookies.clear()  # another browser session for the family that will die
+    _, dead_token, _ = await world.code_login(world.bff)
+    long_ago = utcnow() - timedelta(days=30)
+    async with db.sessionmaker() as session:
+        dead = (
+            await session.execute(
+                select(RefreshToken).where(
+                    RefreshToken.token_hash == _sha256(dead_token["refresh_token"])
+                )
+            )
+        ).scalar_one()
+        dead_family = dead.family_id
+        dead.expires_at = long_ago
+        dead_session = await session.get(BrowserSession, dead.session_id)
+        assert dead_session is not None
+        dead_session.expires_at = long_ago
+        for code in (await session.execute(select(AuthorizationCode))).scalars():
+            if code.session_id == dead.session_id:
+                code.expires_at = long_ago
+        session.add(RevokedToken(jti=f"old-{uuid.uuid4().hex}", expires_at=long_ago,
+                                 revoked_at=long_ago, reason="revoked"))  # fmt: skip
+        session.add(RevokedToken(jti=f"new-{uuid.uuid4().hex}", expires_at=utcnow()
+                                 + timedelta(minutes=5), revoked_at=utcnow(), reason="revoked"))  # fmt: skip
+        await session.commit()
+    codes_before = await db.count(AuthorizationCode)
+    async with db.services() as services:
+        counts = await services.oidc.purge(timedelta(days=1))
+    assert counts["refresh tokens"] >= 1 and counts["browser sessions"] >= 1
+    assert counts["authorization codes"] >= 1 and counts["revoked access tokens"] >= 1
+    assert await db.count(AuthorizationCode) == codes_before - counts["authorization codes"]
+    assert await db.count(RefreshToken, RefreshToken.family_id == dead_family) == 0
+    assert await db.count(RevokedToken, RevokedToken.jti.like("new-%")) >= 1
+    # the live family: its used token still exists and its reuse still revokes the family
+    reuse = await _refresh(world, world.bff, live_used)
+    assert reuse.json()["error"] == "invalid_grant"
+    assert (await _refresh(world, world.bff, rotated["refresh_token"])).json()[
+        "error"
+    ] == "invalid_grant"
+    assert await _userinfo_status(world, rotated["access_token"]) == 401
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

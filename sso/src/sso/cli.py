@@ -4,6 +4,8 @@ python -m sso create-platform-admin --username U [--password P | --password-stdi
 python -m sso register-functions path/to/functions.json
 python -m sso sync-catalogue      (also part of migrate, demo-data and every start)
 python -m sso rotate-keys         (new current signing key; the current one stays published)
+python -m sso register-client --client-id ID --name N --institution-code CODE ...
+python -m sso purge-tokens        (expired codes, sessions, refresh tokens, revoked-token rows)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,11 +33,21 @@ from servicekit.observability import configure_logging
 from sso.actors import Actor
 from sso.bootstrap import create_platform_admin, prepare
 from sso.catalogue.service import load_file
+from sso.clients.models import ClientType, GrantType
+from sso.clients.schemas import ClientCreate
+from sso.composition import Services
 from sso.config import Settings
 from sso.main import definition
 
 log = logging.getLogger("sso.cli")
-OWN_COMMANDS = ("create-platform-admin", "register-functions", "sync-catalogue", "rotate-keys")
+OWN_COMMANDS = (
+    "create-platform-admin",
+    "register-functions",
+    "sync-catalogue",
+    "rotate-keys",
+    "register-client",
+    "purge-tokens",
+)
 T = TypeVar("T")
 
 
@@ -68,6 +81,36 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("file", type=Path)
     sub.add_parser("sync-catalogue", help="sync sso's own catalogue and default packages")
     sub.add_parser("rotate-keys", help="a new signing key; current → previous, previous retired")
+    client = sub.add_parser(
+        "register-client", help="register an OIDC client; prints a confidential one's secret once"
+    )
+    client.add_argument("--client-id", required=True)
+    client.add_argument("--name", required=True)
+    client.add_argument("--institution-code", required=True, help="the institution whose system")
+    client.add_argument("--type", choices=[t.value for t in ClientType], default="confidential")
+    client.add_argument(
+        "--redirect-uri", action="append", default=[], help="exact; repeat for several"
+    )
+    client.add_argument("--post-logout-redirect-uri", action="append", default=[])
+    client.add_argument("--allowed-origin", action="append", default=[])
+    client.add_argument(
+        "--grant-type",
+        action="append",
+        choices=[g.value for g in GrantType],
+        help="repeat for several (default: authorization_code and refresh_token)",
+    )
+    client.add_argument(
+        "--scope", action="append", help="repeat for several (default: openid profile email phone)"
+    )
+    purge = sub.add_parser(
+        "purge-tokens", help="delete expired codes, sessions, refresh tokens and revoked-token rows"
+    )
+    purge.add_argument(
+        "--keep-days",
+        type=int,
+        default=1,
+        help="keep what expired less than this many days ago (default 1)",
+    )
     return parser
 
 
@@ -126,6 +169,18 @@ def run_own(argv: list[str]) -> int:
                 return f"new signing key {kid}; the previous one stays published until the next rotation"
 
             message = asyncio.run(_in_transaction(settings, rotate))
+        elif args.command == "register-client":
+            message = asyncio.run(
+                _in_transaction(settings, lambda s, o: _register_client(args, settings, s, o))
+            )
+        elif args.command == "purge-tokens":
+
+            async def purge(session: AsyncSession, outbox: Outbox) -> str:
+                services = Services(session, outbox, settings)
+                counts = await services.oidc.purge(timedelta(days=args.keep_days))
+                return "purged " + ", ".join(f"{n} {what}" for what, n in counts.items())
+
+            message = asyncio.run(_in_transaction(settings, purge))
         else:
             message = asyncio.run(_in_transaction(settings, _sync))
     except ProblemError as exc:
@@ -138,6 +193,41 @@ def run_own(argv: list[str]) -> int:
         return 1
     print(message)
     return 0
+
+
+async def _register_client(
+    args: argparse.Namespace, settings: Settings, session: AsyncSession, outbox: Outbox
+) -> str:
+    """Like `POST /v1/admin/clients` as the platform: the same validation and audit."""
+    services = Services(session, outbox, settings)
+    institution = await services.organizations.repo.by_code(args.institution_code)
+    if institution is None:
+        raise ValueError(f"no institution with code {args.institution_code}")
+    fields: dict[str, object] = {
+        "client_id": args.client_id,
+        "name": args.name,
+        "type": args.type,
+        "institution_id": institution.id,
+        "redirect_uris": args.redirect_uri,
+        "post_logout_redirect_uris": args.post_logout_redirect_uri,
+        "allowed_origins": args.allowed_origin,
+    }
+    if args.grant_type:
+        fields["grant_types"] = args.grant_type
+    if args.scope:
+        fields["scopes"] = args.scope
+    created = await services.clients.create(
+        ClientCreate.model_validate(fields), Actor.system("cli")
+    )
+    lines = [
+        f"registered {created.type.value} client {created.client_id} of {institution.code} "
+        f"(grants {' '.join(g.value for g in created.grant_types)}; "
+        f"scopes {' '.join(created.scopes)})"
+    ]
+    if created.client_secret:
+        lines.append(f"client_secret: {created.client_secret}")
+        lines.append("(shown this once; only its hash is kept — store it now)")
+    return "\n".join(lines)
 
 
 async def _sync(session: AsyncSession, outbox: Outbox) -> str:

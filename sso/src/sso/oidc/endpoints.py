@@ -26,6 +26,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def _with_query(url: str, params: dict[str, str | None]) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None})
+    if not query:
+        return url
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
@@ -282,6 +284,7 @@ async def logout(request: Request, services: RequestServices) -> Response:
             request.cookies.get(SESSION_COOKIE),
             params.get("id_token_hint"),
             params.get("post_logout_redirect_uri"),
+            params.get("client_id"),
         )
     except ErrorPage as exc:
         return _notice(lang, exc.key)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sso.clients.models import Client
@@ -107,3 +107,63 @@ class OidcRepository:
             .where(BrowserSession.id == session_id, BrowserSession.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+    async def session_families(self, session_id: uuid.UUID) -> list[uuid.UUID]:
+        """The refresh-token families started in a browser session."""
+        rows = await self.session.execute(
+            select(RefreshToken.family_id).where(RefreshToken.session_id == session_id).distinct()
+        )
+        return list(rows.scalars())
+
+    async def session_code_jtis(self, session_id: uuid.UUID, now: datetime) -> list[str]:
+        """Burns the session's unused codes; returns the access `jti`s its codes produced."""
+        await self.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.session_id == session_id, AuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+        )
+        rows = await self.session.execute(
+            select(AuthorizationCode.access_jti).where(
+                AuthorizationCode.session_id == session_id,
+                AuthorizationCode.access_jti.is_not(None),
+            )
+        )
+        return [j for j in rows.scalars() if j]
+
+    # -- purge ------------------------------------------------------------------------------------
+    async def purge_codes(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(AuthorizationCode).where(AuthorizationCode.expires_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_sessions(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(BrowserSession).where(
+                or_(BrowserSession.expires_at < cutoff, BrowserSession.revoked_at < cutoff)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_refresh_tokens(self, cutoff: datetime) -> int:
+        """Whole families only — every token expired before `cutoff`, or the family revoked
+        before it: a used token of a live family must stay, so presenting it again still
+        revokes the family (reuse detection)."""
+        dead = (
+            select(RefreshToken.family_id)
+            .group_by(RefreshToken.family_id)
+            .having(func.max(RefreshToken.expires_at) < cutoff)
+        )
+        result = await self.session.execute(
+            delete(RefreshToken).where(
+                or_(RefreshToken.family_id.in_(dead), RefreshToken.revoked_at < cutoff)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_revoked(self, cutoff: datetime) -> int:
+        """Revoked access tokens that have expired anyway (nobody can present them now)."""
+        result = await self.session.execute(
+            delete(RevokedToken).where(RevokedToken.expires_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

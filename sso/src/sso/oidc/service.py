@@ -634,9 +634,16 @@ class OidcService:
 
     # -- logout -----------------------------------------------------------------------------------
     async def logout(
-        self, cookie: str | None, id_token_hint: str | None, post_logout_redirect_uri: str | None
+        self,
+        cookie: str | None,
+        id_token_hint: str | None,
+        post_logout_redirect_uri: str | None,
+        client_id: str | None = None,
     ) -> str | None:
-        """Ends the browser session; returns where to send the browser (registered only)."""
+        """Ends the browser session and revokes what it produced (its refresh-token families,
+        their access tokens, the access tokens of its codes; unused codes are burnt). Returns
+        where to send the browser: `post_logout_redirect_uri` only when it is registered for
+        the client named by `id_token_hint` (its audience) or `client_id` — both must agree."""
         client: Client | None = None
         if id_token_hint:
             try:
@@ -647,29 +654,68 @@ class OidcService:
                 ) from exc
             aud = claims.get("aud")
             client = await self.repo.client(aud) if isinstance(aud, str) else None
+            if client_id and (client is None or client.client_id != client_id):
+                raise ErrorPage("bad_id_token_hint", "client_id differs from the id_token_hint")
+        elif client_id:
+            client = await self.repo.client(client_id)
         if post_logout_redirect_uri is not None:
-            if client is None or post_logout_redirect_uri not in client.post_logout_redirect_uris:
+            if (
+                client is None
+                or client.status != ClientStatus.active.value
+                or post_logout_redirect_uri not in client.post_logout_redirect_uris
+            ):
                 raise ErrorPage("bad_post_logout_uri", "post_logout_redirect_uri is not registered")
         signed_in = await self.signed_in(cookie)
         if signed_in is not None:
-            now = utcnow()
-            await self.repo.end_session(signed_in.session.id, now)
-            self.audit.record(
-                Actor(
-                    str(signed_in.user.id),
-                    signed_in.user.institution_id,
-                    False,
-                    None,
-                    request_id_var.get(),
-                ),
-                "session.ended",
-                target_type="user",
-                target_id=signed_in.user.id,
-                label=signed_in.user.username,
-                institution_id=signed_in.user.institution_id,
-                detail=client.client_id if client else None,
-            )
+            await self.end_session(signed_in, client)
         return post_logout_redirect_uri
+
+    async def end_session(self, signed_in: SignedIn, client: Client | None) -> None:
+        now = utcnow()
+        session_id, user = signed_in.session.id, signed_in.user
+        await self.repo.end_session(session_id, now)
+        actor = Actor(str(user.id), user.institution_id, False, None, request_id_var.get())
+        jtis = await self.repo.session_code_jtis(session_id, now)
+        families = await self.repo.session_families(session_id)
+        for family in families:
+            tokens = await self.repo.revoke_family(family, now)
+            jtis += [t.access_jti for t in tokens]
+        await self._revoke_jtis(jtis, now, "logout")
+        if families:
+            self.audit.record(
+                actor,
+                "token.revoked",
+                target_type="session",
+                target_id=session_id,
+                label=user.username,
+                institution_id=user.institution_id,
+                after={"families": [str(f) for f in families], "access_tokens": len(set(jtis))},
+                detail="logout",
+            )
+        self.audit.record(
+            actor,
+            "session.ended",
+            target_type="user",
+            target_id=user.id,
+            label=user.username,
+            institution_id=user.institution_id,
+            detail=client.client_id if client else None,
+        )
+
+    # -- housekeeping -----------------------------------------------------------------------------
+    async def purge(self, keep: timedelta) -> dict[str, int]:
+        """Deletes what can no longer be used: codes and browser sessions expired (or ended)
+        more than `keep` ago, refresh-token families wholly expired or revoked more than
+        `keep` ago (a live family keeps its used tokens for reuse detection), and revoked
+        access-token rows whose tokens have expired."""
+        now = utcnow()
+        cutoff = now - keep
+        return {
+            "authorization codes": await self.repo.purge_codes(cutoff),
+            "browser sessions": await self.repo.purge_sessions(cutoff),
+            "refresh tokens": await self.repo.purge_refresh_tokens(cutoff),
+            "revoked access tokens": await self.repo.purge_revoked(now),
+        }
 
     def _audit_issued(
         self, client: Client, subject: str, org: uuid.UUID, grant: str, jti: str
