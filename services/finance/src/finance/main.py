@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from finance.config import Settings
 from finance.db import Base
+from finance.invoices import models as _invoice_models  # noqa: F401
+from finance.invoices.endpoints import router as invoices_router
 from finance.ledger import models as _ledger_models  # noqa: F401
 from finance.ledger.endpoints import router as ledger_router
 from finance.settlement import models as _settlement_models  # noqa: F401  (tables on Base.metadata)
@@ -19,7 +21,7 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[ledger_router, settlement_router],
+    routers=[invoices_router, ledger_router, settlement_router],
 )
 
 

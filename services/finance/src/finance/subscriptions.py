@@ -1,6 +1,15 @@
 """Every topic and event type finance consumes, in one place."""
 
+from finance.invoices.handlers import on_settlement_list_created
 from finance.settlement.handlers import on_order_created
 from servicekit.messaging import Subscriptions
 
-subscriptions = Subscriptions().on("orders.order", "orders.order.created", on_order_created)
+subscriptions = (
+    Subscriptions()
+    .on("orders.order", "orders.order.created", on_order_created)
+    .on(
+        "orders.settlement_list",
+        "orders.settlement_list.created",
+        on_settlement_list_created,
+    )
+)

@@ -21,6 +21,11 @@ class SettlementItem(Base):
     direction: Mapped[str] = mapped_column(String(16))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     outstanding_fen: Mapped[int] = mapped_column(BigInteger)
+    #: On invoice applications not yet decided (开票申请中).
+    invoice_pending_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Invoiced net: blue invoices less red-letter ones. amount − pending − invoiced is the
+    #: un-invoiced remainder a new application may take.
+    invoiced_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     account_code: Mapped[str] = mapped_column(String(20))
     source_event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

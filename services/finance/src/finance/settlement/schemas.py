@@ -17,6 +17,9 @@ class SettlementItemRead(BaseModel):
     direction: OrderDirection
     amount: Decimal
     outstanding: Decimal
+    invoiced: Decimal = Field(description="Net invoiced: blue invoices less red-letter ones.")
+    invoice_pending: Decimal = Field(description="On invoice applications not yet decided.")
+    uninvoiced: Decimal = Field(description="What a new invoice application may still take.")
     currency: str = "CNY"
     account_code: str
     recorded_at: datetime

@@ -10,7 +10,14 @@ from finance.settlement.repository import SettlementRepository
 from finance.settlement.schemas import AccountMappingRead, SettlementItemRead
 from servicekit.auth import Principal
 from servicekit.errors import NotFound
-from shared_schemas import EventEnvelope, Money, OrderCategory, OrderCreatedV1, OrderDirection
+from shared_schemas import (
+    EventEnvelope,
+    Money,
+    OrderCategory,
+    OrderCreatedV1,
+    OrderDirection,
+    SettlementListCreatedV1,
+)
 
 
 class AccountMappingMissing(Exception):
@@ -49,11 +56,46 @@ class SettlementService:
                 direction=order.direction.value,
                 amount_fen=order.amount.fen,
                 outstanding_fen=order.amount.fen,
+                invoice_pending_fen=0,
+                invoiced_fen=0,
                 account_code=account_code,
                 source_event_id=event.event_id,
                 recorded_at=datetime.now(UTC),
             )
         )
+
+    async def record_billing_order(
+        self, event: EventEnvelope[SettlementListCreatedV1]
+    ) -> SettlementItem:
+        """The settlement list's receivable (billing) order: recorded now from the list if its
+        orders.order.created has not arrived yet (it then finds the item and is skipped)."""
+        listed = event.payload
+        item = await self.repo.item(listed.order_id)
+        if item is not None:
+            return item
+        direction = OrderDirection.receivable
+        account_code = await self.repo.cached_account_code(listed.category.value, direction.value)
+        if account_code is None:
+            raise AccountMappingMissing(
+                f"no account mapped for {direction.value} {listed.category.value} orders"
+            )
+        item = SettlementItem(
+            order_id=listed.order_id,
+            order_no=listed.order_no,
+            customer_org_id=listed.customer_org_id,
+            category=listed.category.value,
+            direction=direction.value,
+            amount_fen=listed.amount.fen,
+            outstanding_fen=listed.amount.fen,
+            invoice_pending_fen=0,
+            invoiced_fen=0,
+            account_code=account_code,
+            source_event_id=event.event_id,
+            recorded_at=datetime.now(UTC),
+        )
+        self.repo.add(item)
+        await self.repo.session.flush()
+        return item
 
     async def get_item(self, order_id: uuid.UUID, principal: Principal) -> SettlementItemRead:
         item = await self.repo.visible_item(order_id, principal)
@@ -70,6 +112,11 @@ class SettlementService:
             direction=OrderDirection(item.direction),
             amount=Money.from_fen(item.amount_fen).amount,
             outstanding=Money.from_fen(item.outstanding_fen).amount,
+            invoiced=Money.from_fen(item.invoiced_fen).amount,
+            invoice_pending=Money.from_fen(item.invoice_pending_fen).amount,
+            uninvoiced=Money.from_fen(
+                item.amount_fen - item.invoiced_fen - item.invoice_pending_fen
+            ).amount,
             account_code=item.account_code,
             recorded_at=item.recorded_at,
         )

@@ -1,0 +1,21 @@
+"""Event handlers of the invoice module (listed in finance.subscriptions)."""
+
+from __future__ import annotations
+
+from finance.invoices.repository import InvoiceRepository
+from finance.invoices.service import InvoiceService
+from finance.settlement.repository import SettlementRepository
+from finance.settlement.service import SettlementService
+from servicekit.messaging import HandlerContext
+from shared_schemas import EventEnvelope, SettlementListCreatedV1
+
+
+async def on_settlement_list_created(
+    event: EventEnvelope[SettlementListCreatedV1], ctx: HandlerContext
+) -> None:
+    # The billing order may reach finance after its list (another topic): record it from the
+    # list then; the later orders.order.created finds it and is skipped.
+    item = await SettlementService(SettlementRepository(ctx.session)).record_billing_order(event)
+    await InvoiceService(InvoiceRepository(ctx.session), ctx.outbox).apply_for_settlement_list(
+        event, item
+    )

@@ -1,0 +1,230 @@
+"""Invoice applications, issuing, rejection and red letters through the API (both databases)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from servicekit.testing.tokens import TestTokenIssuer
+
+
+async def test_apply_issue_and_red_letters_keep_every_limit(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, books: Any
+) -> None:
+    org = uuid.uuid4()
+    h = books.headers(token_issuer, org)
+    one, two = await books.record_orders(app, org, 10_000, 5_300)
+
+    too_much = await client.post(
+        "/v1/invoices/applications",
+        json=books.application_body([(one, "60.00"), (two, "53.01")]),
+        headers=h,
+    )
+    assert too_much.status_code == 422, too_much.text
+    assert too_much.headers["content-type"].startswith("application/problem+json")
+    assert too_much.json()["errors"][0] == {
+        "field": "body.lines[1].amount",
+        "code": "exceeds_uninvoiced",
+        "message": too_much.json()["errors"][0]["message"],
+    }
+
+    applied = await client.post(
+        "/v1/invoices/applications",
+        json=books.application_body([(one, "60.00"), (two, "53.00"), (one, "40.00")]),
+        headers=h,
+    )
+    assert applied.status_code == 201, applied.text
+    app_ = applied.json()
+    assert (app_["status"], app_["amount"], app_["applied_by"]) == (
+        "applied",
+        "153.00",
+        "invoicer-1",
+    )
+    # 6% inside 60.00 → 3.40, 53.00 → 3.00, 40.00 → 2.26
+    assert app_["tax"] == "8.66"
+    assert app_["application_no"].startswith("IA")
+
+    # The whole remainder is taken while the application is pending.
+    again = await client.post(
+        "/v1/invoices/applications", json=books.application_body([(one, "0.01")]), headers=h
+    )
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["code"] == "exceeds_uninvoiced"
+
+    number = books.invoice_no()
+    issued = await client.post(
+        f"/v1/invoices/applications/{app_['id']}/issue",
+        json={"invoice_no": number, "issue_date": "2026-11-25"},
+        headers=h,
+    )
+    assert issued.status_code == 200, issued.text
+    blue = issued.json()["invoices"][0]
+    assert issued.json()["status"] == "issued" and blue["invoice_no"] == number
+    assert {(s["order_id"], s["amount"]) for s in blue["orders"]} == {
+        (one, "100.00"),
+        (two, "53.00"),
+    }
+    twice = await client.post(
+        f"/v1/invoices/applications/{app_['id']}/issue",
+        json={"invoice_no": books.invoice_no(), "issue_date": "2026-11-25"},
+        headers=h,
+    )
+    assert twice.status_code == 409 and twice.json()["code"] == "application_not_pending"
+
+    entry = (await client.get(f"/v1/ledger/entries/{blue['journal_entry_id']}", headers=h)).json()
+    sides = [(ln["account_code"], ln["debit"], ln["credit"]) for ln in entry["lines"]]
+    assert ("6001", "0.00", "144.34") in sides and ("2221", "0.00", "8.66") in sides
+    assert sum(float(ln["debit"]) for ln in entry["lines"]) == 153.0
+
+    item = (await client.get(f"/v1/settlement-items/{one}", headers=h)).json()
+    assert (item["invoiced"], item["invoice_pending"], item["uninvoiced"]) == (
+        "100.00",
+        "0.00",
+        "0.00",
+    )
+
+    bad_no = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={"red_invoice_no": "123", "issue_date": "2026-11-26", "reason": "sales_allowance"},
+        headers=h,
+    )
+    assert bad_no.status_code == 422
+    assert bad_no.json()["errors"][0]["field"] == "body.red_invoice_no"
+
+    over = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={
+            "red_invoice_no": books.invoice_no(),
+            "issue_date": "2026-11-26",
+            "reason": "sales_allowance",
+            "orders": [{"order_id": one, "amount": "100.01"}],
+        },
+        headers=h,
+    )
+    assert over.status_code == 422
+    assert over.json()["errors"][0]["field"] == "body.orders[0].amount"
+
+    part = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={
+            "red_invoice_no": books.invoice_no(),
+            "issue_date": "2026-11-26",
+            "reason": "sales_allowance",
+            "note": "折让 30%",
+            "orders": [{"order_id": one, "amount": "30.00"}],
+        },
+        headers=h,
+    )
+    assert part.status_code == 201, part.text
+    assert (part.json()["kind"], part.json()["amount"], part.json()["tax"]) == (
+        "red",
+        "30.00",
+        "1.70",
+    )
+    rest = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={
+            "red_invoice_no": books.invoice_no(),
+            "issue_date": "2026-11-27",
+            "reason": "invoice_error",
+        },
+        headers=h,
+    )
+    assert rest.status_code == 201, rest.text
+    # Everything left: 70.00 of one and 53.00 of two, with exactly the tax left.
+    assert (rest.json()["amount"], rest.json()["tax"]) == ("123.00", "6.96")
+    done = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={
+            "red_invoice_no": books.invoice_no(),
+            "issue_date": "2026-11-27",
+            "reason": "invoice_error",
+        },
+        headers=h,
+    )
+    assert done.status_code == 409 and done.json()["code"] == "invoice_fully_reversed"
+    reversed_blue = (await client.get(f"/v1/invoices/{blue['id']}", headers=h)).json()
+    assert reversed_blue["reversed_amount"] == "153.00"
+
+    # Reversed orders can be invoiced again.
+    item = (await client.get(f"/v1/settlement-items/{one}", headers=h)).json()
+    assert item["uninvoiced"] == "100.00"
+
+
+async def test_reject_withdraw_free_the_remainder_and_scoping(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, books: Any
+) -> None:
+    org, stranger = uuid.uuid4(), uuid.uuid4()
+    h = books.headers(token_issuer, org)
+    (order,) = await books.record_orders(app, org, 20_000)
+    (payable,) = await books.record_orders(app, org, 500, direction="payable")  # type: ignore[arg-type]
+
+    not_receivable = await client.post(
+        "/v1/invoices/applications", json=books.application_body([(payable, "5.00")]), headers=h
+    )
+    assert not_receivable.json()["errors"][0]["code"] == "not_receivable"
+
+    foreign = await client.post(
+        "/v1/invoices/applications",
+        json=books.application_body([(order, "10.00")]),
+        headers=books.headers(token_issuer, stranger),
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["errors"][0] == {
+        "field": "body.lines[0].order_id",
+        "code": "unknown_order",
+        "message": foreign.json()["errors"][0]["message"],
+    }
+
+    bad_rate = books.application_body([(order, "10.00")], rate="0.07")
+    refused = await client.post("/v1/invoices/applications", json=bad_rate, headers=h)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.lines.0.tax_rate"
+
+    special = books.application_body([(order, "10.00")])
+    special["invoice_type"] = "vat_special"
+    refused = await client.post("/v1/invoices/applications", json=special, headers=h)
+    assert refused.json()["errors"][0]["field"] == "body.buyer.bank_account"
+
+    first = (
+        await client.post(
+            "/v1/invoices/applications", json=books.application_body([(order, "200.00")]), headers=h
+        )
+    ).json()
+    hidden = await client.get(
+        f"/v1/invoices/applications/{first['id']}", headers=books.headers(token_issuer, stranger)
+    )
+    assert hidden.status_code == 404
+    assert (
+        await client.get("/v1/invoices/applications", headers=books.headers(token_issuer, stranger))
+    ).json() == []
+
+    no_right = await client.post(
+        f"/v1/invoices/applications/{first['id']}/reject",
+        json={"reason": "wrong buyer"},
+        headers=books.headers(token_issuer, org, functions=("finance.invoice.apply",)),
+    )
+    assert no_right.status_code == 403
+
+    rejected = await client.post(
+        f"/v1/invoices/applications/{first['id']}/reject", json={"reason": "wrong buyer"}, headers=h
+    )
+    assert rejected.json()["status"] == "rejected"
+    assert rejected.json()["decided_by"] == "invoicer-1"
+
+    second = (
+        await client.post(
+            "/v1/invoices/applications", json=books.application_body([(order, "200.00")]), headers=h
+        )
+    ).json()
+    withdrawn = await client.post(
+        f"/v1/invoices/applications/{second['id']}/withdraw", json={"reason": "later"}, headers=h
+    )
+    assert withdrawn.json()["status"] == "withdrawn"
+    listed = await client.get(f"/v1/invoices/applications?order_id={order}", headers=h)
+    assert [a["status"] for a in listed.json()] == ["withdrawn", "rejected"]
+    item = (await client.get(f"/v1/settlement-items/{order}", headers=h)).json()
+    assert item["uninvoiced"] == "200.00"
