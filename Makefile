@@ -8,13 +8,17 @@ PACKAGES := shared-schemas libs/servicekit sso gateway services/insurance servic
             services/valueadd services/orders services/finance
 SERVICES := sso gateway insurance risk valueadd orders finance
 
-.PHONY: help uv sync run migrate demo-data test test-packages test-e2e lint catalogue bench clean
+BENCHMARKS := event_backbone gateway_overhead sso_tokens orders_scale finance_ledger \
+              finance_statements
+
+.PHONY: help uv sync run migrate demo-data web test test-packages test-web test-e2e lint \
+        catalogue bench clean
 
 help:
 	@echo "make run    start the whole platform on embedded defaults (http://127.0.0.1:8000)"
 	@echo "make test   every package's tests on SQLite and PostgreSQL, then tests-e2e"
 	@echo "make lint   ruff, mypy and the events-catalogue check"
-	@echo "make bench  event backbone benchmark (writes docs/benchmarks.md)"
+	@echo "make bench  every benchmark in benchmarks/ (each writes its section of docs/benchmarks.md)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x $(HOME)/.local/bin/uv || { \
@@ -30,16 +34,28 @@ migrate: sync
 demo-data: migrate
 	@for s in $(SERVICES); do $(UV) run --no-sync python -m $$s demo-data || exit 1; done
 
-run: demo-data
+# The web console: built when Node.js is present; without it the gateway answers `/` with a
+# JSON index of the platform's doors (README, "Without Node").
+web:
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+	else echo "Node.js/npm not found: the web console is not built (/ serves a JSON index)"; fi
+
+run: demo-data web
 	@$(UV) run --no-sync python scripts/banner.py
 	$(UV) run --no-sync honcho -f Procfile start
 
-test: sync test-packages test-e2e
+test: sync test-packages test-web test-e2e
 
 test-packages:
 	@for p in $(PACKAGES); do \
 	  echo "=== $$p"; $(UV) run --no-sync pytest --rootdir=$$p $$p -q || exit 1; \
 	done
+
+# Component tests of the console (Vitest); Node.js is required, as PostgreSQL is.
+test-web:
+	@command -v npm >/dev/null 2>&1 || { echo "test-web: Node.js/npm is required (apt-get install nodejs npm)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm test
 
 test-e2e:
 	$(UV) run --no-sync pytest tests-e2e -q
@@ -55,7 +71,10 @@ catalogue: sync
 	$(UV) run --no-sync python -m shared_schemas.catalogue
 
 bench: sync
-	$(UV) run --no-sync python benchmarks/event_backbone.py --write docs/benchmarks.md
+	@for b in $(BENCHMARKS); do \
+	  if [ -f benchmarks/$$b.py ]; then echo "=== $$b"; \
+	    $(UV) run --no-sync python benchmarks/$$b.py --write docs/benchmarks.md || exit 1; fi; \
+	done
 
 clean:
 	rm -rf var

@@ -1,0 +1,411 @@
+"""Gateway overhead: the same request to the orders service directly and through the gateway.
+
+    uv run python benchmarks/gateway_overhead.py --write docs/benchmarks.md      (make bench)
+
+Real processes on PostgreSQL: sso (demo data), orders (seeded through the gateway) and the
+gateway, each `python -m <service> serve` (one uvicorn worker, uvloop + httptools). Load from wrk
+(`apt-get install wrk`). The request is `GET /v1/orders?limit=20` (a keyset page of 20 orders
+with filters' defaults) as:
+
+- direct: to orders with a valid internal JWT (signed with the gateway's key, as the gateway
+  would present it);
+- bearer: to `/api/orders/v1/orders` on the gateway with a partner's sso access token (local
+  JWKS verification, entitlement check, cached internal JWT, forwarding);
+- session: the same with a browser session cookie (session cache, entitlement, token, forwarding).
+
+Throughput at 32 connections and latency at 1 connection (no queueing) are measured in
+alternating rounds (direct, bearer, session, direct, …) so a slow moment of this shared machine
+hits every mode alike; the medians of the rounds are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from report import write_section
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+ROOT = Path(__file__).resolve().parents[1]
+GATEWAY_CLIENT = "platform-gateway-bench"
+PARTNER_CLIENT = "bench-partner"
+SECRET = "bench-gateway-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Ports:
+    gateway: int = field(default_factory=free_port)
+    sso: int = field(default_factory=free_port)
+    orders: int = field(default_factory=free_port)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway}"
+
+
+def env_for(ports: Ports, urls: dict[str, str]) -> dict[str, str]:
+    gw = ports.gateway_url
+    env = {**os.environ}
+    for prefix in ("SSO", "ORDERS", "GATEWAY"):
+        env[f"{prefix}_ENVIRONMENT"] = "development"
+        env[f"{prefix}_RUN_WORKERS_INLINE"] = "false"
+        env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1"  # no events in this benchmark
+        env[f"{prefix}_INTERNAL_JWKS_URL"] = f"{gw}/.well-known/internal-jwks.json"
+        env[f"{prefix}_DATABASE_URL"] = urls[prefix.lower()]
+    env["SSO_ISSUER"] = f"{gw}/auth"
+    env["GATEWAY_SSO_URL"] = f"http://127.0.0.1:{ports.sso}"
+    env["GATEWAY_ORDERS_URL"] = f"http://127.0.0.1:{ports.orders}"
+    env["GATEWAY_PUBLIC_URL"] = gw
+    env["GATEWAY_OIDC_ISSUER"] = f"{gw}/auth"
+    env["GATEWAY_OIDC_CLIENT_ID"] = GATEWAY_CLIENT
+    env["GATEWAY_SECRET_KEY"] = SECRET
+    # The benchmark is one client hammering: the limits are not what is measured.
+    env["GATEWAY_RATE_LIMIT_IP_PER_SECOND"] = "1000000"
+    env["GATEWAY_RATE_LIMIT_IP_BURST"] = "1000000"
+    env["GATEWAY_RATE_LIMIT_PRINCIPAL_PER_SECOND"] = "1000000"
+    env["GATEWAY_RATE_LIMIT_PRINCIPAL_BURST"] = "1000000"
+    return env
+
+
+async def prepare_databases(urls: dict[str, str], ports: Ports) -> tuple[str, str]:
+    """Migrate; sso's demo data; the gateway's OIDC client and a partner client of TECH."""
+    from orders.main import definition as orders_definition
+    from servicekit.cli import load_demo_data
+    from servicekit.db import create_engine, create_sessionmaker, unit_of_work
+    from servicekit.events import topic_for_event
+    from servicekit.messaging import Outbox
+    from servicekit.migrations import upgrade_to_head
+    from sso.actors import Actor
+    from sso.clients.schemas import ClientCreate, ClientType, GrantType
+    from sso.composition import Services
+    from sso.config import Settings as SsoSettings
+    from sso.demo import demo_org_id
+    from sso.main import definition as sso_definition
+
+    from gateway.main import definition as gateway_definition
+
+    for definition, url in (
+        (sso_definition, urls["sso"]),
+        (orders_definition, urls["orders"]),
+        (gateway_definition, urls["gateway"]),
+    ):
+        await asyncio.to_thread(upgrade_to_head, definition.migrations_dir, url)
+    settings = SsoSettings(
+        environment="development",
+        database_url=urls["sso"],
+        issuer=f"{ports.gateway_url}/auth",
+        run_workers_inline=False,
+    )
+    await load_demo_data(sso_definition, settings)
+    engine = create_engine(urls["sso"])
+    secrets: dict[str, str] = {}
+    try:
+        outbox = Outbox(sso_definition.messaging_tables, topic_for_event)
+        async for session in unit_of_work(create_sessionmaker(engine)):
+            services = Services(session, outbox, settings)
+            tech = demo_org_id("technology-platform")
+            for data in (
+                ClientCreate(
+                    client_id=GATEWAY_CLIENT, name="gateway (benchmark)",
+                    type=ClientType.confidential, institution_id=tech,
+                    redirect_uris=[f"{ports.gateway_url}/bff/callback"],
+                    post_logout_redirect_uris=[f"{ports.gateway_url}/"],
+                ),
+                ClientCreate(
+                    client_id=PARTNER_CLIENT, name="partner (benchmark)",
+                    type=ClientType.confidential, institution_id=tech, redirect_uris=[],
+                    grant_types=[GrantType.client_credentials], scopes=["orders.read"],
+                ),
+            ):  # fmt: skip
+                created = await services.clients.create(data, Actor.system("benchmark"))
+                assert created.client_secret
+                secrets[data.client_id] = created.client_secret
+    finally:
+        await engine.dispose()
+    return secrets[GATEWAY_CLIENT], secrets[PARTNER_CLIENT]
+
+
+class Process:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", *args], env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT, start_new_session=True,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+async def wait_healthy(url: str, proc: Process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            if proc.proc.poll() is not None:
+                raise RuntimeError(f"{proc.name} exited; see {proc.log.name}")
+            try:
+                if (await http.get(f"{url}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{proc.name} did not become healthy")
+
+
+async def direct_token(gateway_db: str, sso_url: str) -> str:
+    """An internal JWT exactly as the gateway mints it for the partner, for the direct runs."""
+    from gateway.access.directory import Access
+    from gateway.door.tokens import InternalTokens
+    from gateway.keys.service import Signer
+    from gateway.runtime import PRINCIPAL_LOOKUP
+    from servicekit.db import create_engine
+
+    engine = create_engine(gateway_db)
+    try:
+        signer = Signer(async_sessionmaker(engine, expire_on_commit=False), SECRET)
+        await signer.reload()
+        tokens = InternalTokens(signer, lifetime=3600, margin=60)
+        service = tokens.for_service("sso", [PRINCIPAL_LOOKUP])
+        async with httpx.AsyncClient() as http:
+            found = await http.get(
+                f"{sso_url}/v1/internal/principals/{PARTNER_CLIENT}",
+                headers={"Authorization": f"Bearer {service}"},
+            )
+            found.raise_for_status()
+        return tokens.for_access(Access.from_sso(found.json()), "orders", None)
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> WrkResult:
+    args = ["wrk", "-t", "2" if connections > 1 else "1", "-c", str(connections),
+            "-d", f"{seconds}s", "--latency"]  # fmt: skip
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return WrkResult(rps, p50, p99)
+
+
+def host_probe() -> float:
+    """ms for a fixed CPU-bound loop: compare runs made at different moments."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i % 7
+    return (time.perf_counter() - started) * 1000
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    from servicekit.testing.plugin import ThrowawayPostgres
+
+    ports = Ports()
+    dbs = {name: ThrowawayPostgres(f"bench_{name}") for name in ("sso", "orders", "gateway")}
+    for db in dbs.values():
+        await db.create()
+    urls = {name: db.url for name, db in dbs.items()}
+    logs = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    processes: list[Process] = []
+    try:
+        gateway_secret, partner_secret = await prepare_databases(urls, ports)
+        env = env_for(ports, urls)
+        env["GATEWAY_OIDC_CLIENT_SECRET"] = gateway_secret
+        for name, port in (("sso", ports.sso), ("orders", ports.orders), ("gateway", ports.gateway)):
+            env_one = {**env, f"{name.upper()}_LOG_JSON": "true"}
+            processes.append(
+                Process(name, [name, "serve", "--no-migrate", "--port", str(port)], env_one,
+                        logs / f"{name}.log")
+            )  # fmt: skip
+        for proc, port in zip(processes, (ports.sso, ports.orders, ports.gateway), strict=True):
+            await wait_healthy(f"http://127.0.0.1:{port}", proc)
+
+        from gateway.testing import Browser
+        from sso.demo import DEMO_ADMIN_PASSWORD, demo_org_id
+
+        browser = Browser(ports.gateway_url)
+        await browser.login("platform.admin", DEMO_ADMIN_PASSWORD)
+        for i in range(args.orders):
+            await browser.call(
+                "POST", "/api/orders/v1/orders", expect=201,
+                json={"category": "risk_assessment", "direction": "receivable",
+                      "customer_org_id": str(demo_org_id("technology-platform")),
+                      "amount": f"{100 + i}.00", "source_service": "risk",
+                      "source_ref": f"bench-{i}", "sign_date": "2026-11-20"},
+            )  # fmt: skip
+        cookie = browser.http.cookies.get("platform_session")
+        await browser.close()
+        async with httpx.AsyncClient(base_url=ports.gateway_url) as http:
+            token = await http.post(
+                "/auth/token", data={"grant_type": "client_credentials"},
+                auth=(PARTNER_CLIENT, partner_secret),
+            )  # fmt: skip
+            token.raise_for_status()
+            bearer = token.json()["access_token"]
+        internal = await direct_token(urls["gateway"], f"http://127.0.0.1:{ports.sso}")
+
+        path = "v1/orders?limit=20"
+        modes = {
+            "direct": (f"http://127.0.0.1:{ports.orders}/{path}",
+                       {"Authorization": f"Bearer {internal}"}),
+            "bearer": (f"{ports.gateway_url}/api/orders/{path}",
+                       {"Authorization": f"Bearer {bearer}"}),
+            "session": (f"{ports.gateway_url}/api/orders/{path}",
+                        {"Cookie": f"platform_session={cookie}"}),
+        }  # fmt: skip
+        # Same answer every way (and warm every cache and connection pool).
+        async with httpx.AsyncClient() as http:
+            bodies = [
+                (await http.get(url, headers=headers)).json()["items"]
+                for url, headers in modes.values()
+            ]
+        assert bodies[0] == bodies[1] == bodies[2] and len(bodies[0]) == 20, "answers differ"
+        for url, headers in modes.values():
+            wrk(url, headers, 8, 2)
+
+        throughput: dict[str, list[WrkResult]] = {m: [] for m in modes}
+        latency: dict[str, list[WrkResult]] = {m: [] for m in modes}
+        probes = [host_probe()]
+        for round_no in range(args.rounds):
+            for mode, (url, headers) in modes.items():
+                throughput[mode].append(wrk(url, headers, args.connections, args.seconds))
+                latency[mode].append(wrk(url, headers, 1, args.seconds))
+                print(f"round {round_no + 1} {mode}: {throughput[mode][-1].rps:.0f} req/s, "
+                      f"p50 {latency[mode][-1].p50_ms:.2f} ms at 1 connection")  # fmt: skip
+            probes.append(host_probe())
+        return {"throughput": throughput, "latency": latency, "probes": probes, "args": args}
+    finally:
+        for proc in reversed(processes):
+            proc.stop()
+        for db in dbs.values():
+            await db.drop()
+
+
+def render(result: dict[str, Any], command: str) -> str:
+    args = result["args"]
+    tp, lat = result["throughput"], result["latency"]
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    direct_rps = med([r.rps for r in tp["direct"]])
+    direct_p50 = med([r.p50_ms for r in lat["direct"]])
+    direct_p99 = med([r.p99_ms for r in lat["direct"]])
+    lines = [
+        "## Gateway overhead (direct vs through the gateway)",
+        "",
+        "The same `GET /v1/orders?limit=20` (20 orders, PostgreSQL) to orders directly with an "
+        "internal JWT, and through the gateway with a partner's bearer token or a browser "
+        "session: authentication, entitlement check, internal JWT, forwarding.",
+        "",
+        f"- Command: `{command}`",
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {os.cpu_count()} cores (shared, noisy VM), {platform.platform()}, Python "
+        f"{platform.python_version()}; wrk, PostgreSQL, sso, orders and the gateway all on the "
+        "same cores; one uvicorn worker per service (uvloop, httptools); JSON access logs on.",
+        f"- Rounds: {args.rounds} × (direct, bearer, session), each {args.seconds} s at "
+        f"{args.connections} connections (throughput) and {args.seconds} s at 1 connection "
+        "(latency without queueing); medians of the rounds. Host probe (ms, lower is faster) "
+        f"before/between rounds: {', '.join(f'{p:.0f}' for p in result['probes'])}.",
+        "",
+        "| mode | req/s | × direct | p50 ms (1 conn) | p99 ms (1 conn) | added p50 ms | "
+        f"added p99 ms | p50 ms ({args.connections} conn) | p99 ms ({args.connections} conn) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for mode in tp:
+        rps = med([r.rps for r in tp[mode]])
+        p50 = med([r.p50_ms for r in lat[mode]])
+        p99 = med([r.p99_ms for r in lat[mode]])
+        loaded50 = med([r.p50_ms for r in tp[mode]])
+        loaded99 = med([r.p99_ms for r in tp[mode]])
+        ratio = rps / direct_rps
+        added50, added99 = p50 - direct_p50, p99 - direct_p99
+        lines.append(
+            f"| {mode} | {rps:,.0f} | {ratio:.2f} | {p50:.2f} | {p99:.2f} | "
+            f"{'—' if mode == 'direct' else f'{added50:+.2f}'} | "
+            f"{'—' if mode == 'direct' else f'{added99:+.2f}'} | {loaded50:.2f} | {loaded99:.2f} |"
+        )
+        if mode != "direct":
+            ok = ratio >= 0.8 and added50 <= 1.0 and added99 <= 5.0
+            verdicts.append(
+                f"- **{mode}: {'met' if ok else 'NOT met'}** — throughput {ratio:.2f} × direct "
+                f"(target ≥ 0.80), added p50 {added50:.2f} ms (≤ 1), added p99 {added99:.2f} ms "
+                "(≤ 5)."
+            )
+    lines += ["", *verdicts, ""]
+    lines.append(
+        "Per-round figures (req/s): "
+        + "; ".join(f"{m} {', '.join(f'{r.rps:,.0f}' for r in tp[m])}" for m in tp)
+        + "."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--orders", type=int, default=50, help="orders seeded")
+    parser.add_argument("--write", help="write the markdown section to this file")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    text = render(result, "uv run python benchmarks/gateway_overhead.py " + " ".join(sys.argv[1:]))
+    print(text)
+    if args.write:
+        write_section(args.write, "gateway-overhead", text)
+        print(f"wrote {args.write}")
+
+
+if __name__ == "__main__":
+    main()
