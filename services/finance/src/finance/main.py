@@ -2,14 +2,21 @@
 
 from fastapi import FastAPI
 
+from finance.channels import models as _channel_models  # noqa: F401
 from finance.config import Settings
 from finance.db import Base
 from finance.invoices import models as _invoice_models  # noqa: F401
 from finance.invoices.endpoints import router as invoices_router
 from finance.ledger import models as _ledger_models  # noqa: F401
 from finance.ledger.endpoints import router as ledger_router
+from finance.payments import models as _payment_models  # noqa: F401
+from finance.payments.endpoints import router as payments_router
+from finance.receipts import models as _receipt_models  # noqa: F401
+from finance.receipts.endpoints import router as receipts_router
 from finance.settlement import models as _settlement_models  # noqa: F401  (tables on Base.metadata)
 from finance.settlement.endpoints import router as settlement_router
+from finance.statements import models as _statement_models  # noqa: F401
+from finance.statements.endpoints import router as statements_router
 from finance.subscriptions import subscriptions
 from servicekit.app import create_app as create_service_app
 from servicekit.definition import ServiceDefinition
@@ -21,7 +28,14 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[invoices_router, ledger_router, settlement_router],
+    routers=[
+        invoices_router,
+        ledger_router,
+        settlement_router,
+        statements_router,
+        receipts_router,
+        payments_router,
+    ],
 )
 
 

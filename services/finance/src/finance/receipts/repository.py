@@ -1,0 +1,272 @@
+"""All SQL of the receipts module (receipts, allocations, payer accounts, settings), and the
+reads and updates it makes of settlement items (what orders still owe)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finance.invoices.models import (
+    Invoice,
+    InvoiceApplication,
+    InvoiceApplicationLine,
+    InvoiceShare,
+)
+from finance.receipts.models import Allocation, CashSetting, PayerAccount, Receipt
+from finance.settlement.models import SettlementItem
+from servicekit.auth import Principal, scoped
+
+TOLERANCE_KEY = "underpayment_tolerance_fen"
+_CHUNK = 5_000  # bound the IN lists and executemany batches
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class ReceiptRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # settings ---------------------------------------------------------------------------
+    async def setting(self, key: str) -> CashSetting | None:
+        return await self.session.get(CashSetting, key)
+
+    async def tolerance_fen(self) -> int:
+        row = await self.setting(TOLERANCE_KEY)
+        return 0 if row is None else row.value
+
+    # receipts ---------------------------------------------------------------------------
+    async def receipt(self, receipt_id: uuid.UUID, *, lock: bool = False) -> Receipt | None:
+        query = select(Receipt).where(Receipt.id == receipt_id)
+        if lock:
+            # Row lock on PostgreSQL (SQLite serialises writers anyway): two clerks allocating
+            # the same receipt at once are done one after the other, never over its amount.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def visible(self, principal: Principal) -> Any:
+        return scoped(select(Receipt), Receipt.customer_org_id, principal)
+
+    async def receipts(
+        self,
+        principal: Principal,
+        *,
+        status: str | None,
+        to_check: bool | None,
+        source: str | None,
+        merchant_order_no: str | None,
+        received_from: datetime | None,
+        received_to: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Receipt]:
+        query = self.visible(principal)
+        if status is not None:
+            query = query.where(Receipt.status == status)
+        if to_check is not None:
+            query = query.where(Receipt.to_check.is_(to_check))
+        if source is not None:
+            query = query.where(Receipt.source == source)
+        if merchant_order_no is not None:
+            query = query.where(Receipt.merchant_order_no == merchant_order_no)
+        if received_from is not None:
+            query = query.where(Receipt.received_at >= received_from)
+        if received_to is not None:
+            query = query.where(Receipt.received_at < received_to)
+        query = query.order_by(Receipt.received_at.desc(), Receipt.id).limit(limit).offset(offset)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def receipts_to_check(self, limit: int) -> Sequence[Receipt]:
+        query = (
+            select(Receipt)
+            .where(Receipt.to_check.is_(True), Receipt.allocated_fen == 0)
+            .order_by(Receipt.received_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def receipts_by_merchant_order_nos(
+        self, source: str, numbers: Sequence[str]
+    ) -> Sequence[Receipt]:
+        out: list[Receipt] = []
+        for chunk in _chunks(list(numbers)):
+            query = select(Receipt).where(
+                Receipt.source == source, Receipt.merchant_order_no.in_(chunk)
+            )
+            out.extend((await self.session.execute(query)).scalars().all())
+        return out
+
+    async def receipts_in_period(
+        self, source: str, start: datetime, end: datetime
+    ) -> Sequence[Receipt]:
+        query = select(Receipt).where(
+            Receipt.source == source, Receipt.received_at >= start, Receipt.received_at < end
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def insert_receipts(self, rows: Sequence[dict[str, Any]]) -> None:
+        for chunk in _chunks(rows):
+            await self.session.execute(insert(Receipt), list(chunk))
+
+    async def existing_receipt_nos(self, numbers: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(numbers)):
+            query = select(Receipt.receipt_no).where(Receipt.receipt_no.in_(chunk))
+            found.update((await self.session.execute(query)).scalars().all())
+        return found
+
+    # allocations ------------------------------------------------------------------------
+    async def allocations(self, receipt_id: uuid.UUID) -> Sequence[Allocation]:
+        query = (
+            select(Allocation)
+            .where(Allocation.receipt_id == receipt_id)
+            .order_by(Allocation.allocated_at, Allocation.order_no)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def visible_allocations(
+        self,
+        principal: Principal,
+        *,
+        order_id: uuid.UUID | None,
+        receipt_id: uuid.UUID | None,
+        include_reversed: bool,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Allocation]:
+        query = scoped(select(Allocation), Allocation.customer_org_id, principal)
+        if order_id is not None:
+            query = query.where(Allocation.order_id == order_id)
+        if receipt_id is not None:
+            query = query.where(Allocation.receipt_id == receipt_id)
+        if not include_reversed:
+            query = query.where(Allocation.reversed_at.is_(None))
+        query = query.order_by(Allocation.allocated_at.desc(), Allocation.id)
+        return (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
+
+    async def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
+        for chunk in _chunks(rows):
+            await self.session.execute(insert(Allocation), list(chunk))
+
+    def add(self, row: Receipt | Allocation | PayerAccount | CashSetting) -> None:
+        self.session.add(row)
+
+    # payer accounts ---------------------------------------------------------------------
+    async def payer_accounts(self, names: Sequence[str]) -> Sequence[PayerAccount]:
+        out: list[PayerAccount] = []
+        for chunk in _chunks(sorted(set(names))):
+            query = select(PayerAccount).where(PayerAccount.payer_name.in_(chunk))
+            out.extend((await self.session.execute(query)).scalars().all())
+        return out
+
+    async def payer_account(self, name: str, account: str) -> PayerAccount | None:
+        query = select(PayerAccount).where(
+            PayerAccount.payer_name == name, PayerAccount.payer_account == account
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def all_payer_accounts(self, principal: Principal) -> Sequence[PayerAccount]:
+        query = scoped(select(PayerAccount), PayerAccount.customer_org_id, principal)
+        return (await self.session.execute(query.order_by(PayerAccount.payer_name))).scalars().all()
+
+    # what orders owe (settlement items) -------------------------------------------------
+    async def open_receivables_by_no(
+        self, order_nos: Sequence[str], *, lock: bool
+    ) -> Sequence[SettlementItem]:
+        out: list[SettlementItem] = []
+        for chunk in _chunks(sorted(set(order_nos))):
+            query = select(SettlementItem).where(
+                SettlementItem.order_no.in_(chunk),
+                SettlementItem.direction == "receivable",
+                SettlementItem.outstanding_fen > 0,
+            )
+            if lock:
+                query = query.with_for_update()
+            out.extend((await self.session.execute(query)).scalars().all())
+        return out
+
+    async def open_receivables_of_orgs(
+        self, org_ids: Sequence[uuid.UUID], *, lock: bool
+    ) -> Sequence[SettlementItem]:
+        out: list[SettlementItem] = []
+        for chunk in _chunks(sorted(set(org_ids))):
+            query = select(SettlementItem).where(
+                SettlementItem.customer_org_id.in_(chunk),
+                SettlementItem.direction == "receivable",
+                SettlementItem.outstanding_fen > 0,
+            )
+            if lock:
+                query = query.with_for_update()
+            out.extend((await self.session.execute(query)).scalars().all())
+        return out
+
+    async def orders_of_documents(
+        self, numbers: Sequence[str]
+    ) -> list[tuple[str, uuid.UUID, uuid.UUID | None]]:
+        """(number, order id, invoice id) for blue invoices (发票号码) and invoice applications
+        (申请单号) among `numbers`: a payer often quotes those instead of order numbers."""
+        out: list[tuple[str, uuid.UUID, uuid.UUID | None]] = []
+        for chunk in _chunks(sorted(set(numbers))):
+            by_invoice = (
+                select(Invoice.invoice_no, InvoiceShare.order_id, Invoice.id)
+                .join(InvoiceShare, InvoiceShare.invoice_id == Invoice.id)
+                .where(Invoice.invoice_no.in_(chunk), Invoice.kind == "blue")
+            )
+            out.extend(
+                (no, oid, iid) for no, oid, iid in (await self.session.execute(by_invoice)).all()
+            )
+            by_application = (
+                select(InvoiceApplication.application_no, InvoiceApplicationLine.order_id)
+                .join(
+                    InvoiceApplicationLine,
+                    InvoiceApplicationLine.application_id == InvoiceApplication.id,
+                )
+                .where(InvoiceApplication.application_no.in_(chunk))
+                .distinct()
+            )
+            out.extend(
+                (no, oid, None) for no, oid in (await self.session.execute(by_application)).all()
+            )
+        return out
+
+    async def open_receivables_by_id(
+        self, order_ids: Sequence[uuid.UUID], *, lock: bool
+    ) -> Sequence[SettlementItem]:
+        out: list[SettlementItem] = []
+        for chunk in _chunks(sorted(set(order_ids))):
+            query = select(SettlementItem).where(
+                SettlementItem.order_id.in_(chunk),
+                SettlementItem.direction == "receivable",
+                SettlementItem.outstanding_fen > 0,
+            )
+            if lock:
+                query = query.with_for_update()
+            out.extend((await self.session.execute(query)).scalars().all())
+        return out
+
+    async def items(
+        self, order_ids: Sequence[uuid.UUID], *, lock: bool = True
+    ) -> dict[uuid.UUID, SettlementItem]:
+        query = select(SettlementItem).where(SettlementItem.order_id.in_(set(order_ids)))
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return {i.order_id: i for i in (await self.session.execute(query)).scalars().all()}
+
+    async def set_outstanding(self, values: Sequence[tuple[uuid.UUID, int]]) -> None:
+        """Write what orders still owe (the caller holds their row locks)."""
+        table = SettlementItem.__table__
+        statement = (
+            update(table)
+            .where(table.c.order_id == bindparam("oid"))
+            .values(outstanding_fen=bindparam("fen"))
+        )
+        for chunk in _chunks(list(values)):
+            await self.session.execute(statement, [{"oid": oid, "fen": fen} for oid, fen in chunk])
