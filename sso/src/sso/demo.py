@@ -79,6 +79,8 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
     assert isinstance(settings, Settings)
     services = await prepare(session, outbox, settings)
     actor = Actor.system("demo-data")
+    # The gateway as browsers see it: sso sits behind it at /auth (http://127.0.0.1:8000 by default).
+    gateway = settings.issuer.removesuffix("/auth").rstrip("/")
     made: dict[str, Institution] = {}
     for demo in DEMO_INSTITUTIONS:
         parent = made[demo.parent] if demo.parent else None
@@ -99,9 +101,9 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                 ClientCreate(
                     client_id="platform-gateway", name="平台网关（门户 BFF）",
                     type=ClientType.confidential, institution_id=institution.id,
-                    redirect_uris=["http://127.0.0.1:8000/bff/callback"],
-                    post_logout_redirect_uris=["http://127.0.0.1:8000/"],
-                    allowed_origins=["http://127.0.0.1:8000"],
+                    redirect_uris=[f"{gateway}/bff/callback"],
+                    post_logout_redirect_uris=[f"{gateway}/"],
+                    allowed_origins=[gateway],
                 ),
             )  # fmt: skip
         if demo.code == "HUACHENG":
@@ -111,7 +113,9 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                     client_id="huacheng-partner", name="华成合作方接口",
                     type=ClientType.confidential, institution_id=institution.id,
                     grant_types=[GrantType.client_credentials],
-                    scopes=["orders.read", "orders.write"],
+                    # Its institution (an agency) holds insurance and finance: a partner reaches
+                    # what both its scopes and its institution's entitlement allow.
+                    scopes=["insurance.read", "insurance.write", "finance.read"],
                 ),
             )  # fmt: skip
         if demo.own_insurance_system is not None:
