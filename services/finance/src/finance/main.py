@@ -13,6 +13,7 @@ from finance.payments import models as _payment_models  # noqa: F401
 from finance.payments.endpoints import router as payments_router
 from finance.receipts import models as _receipt_models  # noqa: F401
 from finance.receipts.endpoints import router as receipts_router
+from finance.reports.endpoints import router as reports_router
 from finance.settlement import models as _settlement_models  # noqa: F401  (tables on Base.metadata)
 from finance.settlement.endpoints import router as settlement_router
 from finance.statements import models as _statement_models  # noqa: F401

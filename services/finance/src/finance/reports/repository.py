@@ -1,0 +1,256 @@
+"""All SQL of the reports: aggregations over journal lines (and invoices for output VAT).
+
+Every figure is summed by the database; Python only shapes the rows. Account groups are code
+prefixes, so sub-accounts (e.g. 112201) count with their parent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finance.invoices.models import Invoice, InvoiceApplicationLine, InvoiceKind, InvoiceShare
+from finance.ledger.models import JournalLine, LedgerAccount
+from servicekit.auth import Principal, org_scope_clause
+
+RECEIVABLE = ("1122",)  # 应收账款
+PAYABLE = ("2202",)  # 应付账款
+CASH = ("1002", "1012")  # 银行存款, 其他货币资金
+OUTPUT_VAT = ("2221",)  # 应交税费—应交增值税(销项税额)
+
+L = JournalLine
+
+
+def _in(prefixes: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(L.account_code.like(f"{p}%") for p in prefixes))
+
+
+def _sum(condition: ColumnElement[bool], value: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Scope:
+    legal_entity: str
+    principal: Principal
+    customer_org_id: uuid.UUID | None = None
+
+    def where(self, query: Select[Any]) -> Select[Any]:
+        """Journal lines of the legal entity that the caller may see (and of the customer)."""
+        return self._org(query.where(L.legal_entity == self.legal_entity), L.counterparty_org_id)
+
+    def invoices(self, query: Select[Any]) -> Select[Any]:
+        return self._org(query, Invoice.customer_org_id)
+
+    def _org(self, query: Select[Any], column: Any) -> Select[Any]:
+        if self.customer_org_id is not None:
+            query = query.where(column == self.customer_org_id)
+        clause = org_scope_clause(column, self.principal)
+        return query if clause is None else query.where(clause)
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def summary(
+        self, scope: Scope, date_from: date, date_to: date, *, by_customer: bool
+    ) -> Sequence[Any]:
+        """Receivables, payables, received, paid, revenue and cost in the period, and the
+        receivable/payable balances at its end, per customer or in total."""
+        period = L.entry_date >= date_from
+        revenue_codes = select(LedgerAccount.code).where(
+            LedgerAccount.legal_entity == scope.legal_entity, LedgerAccount.kind == "revenue"
+        )
+        cost_codes = select(LedgerAccount.code).where(
+            LedgerAccount.legal_entity == scope.legal_entity, LedgerAccount.kind == "cost"
+        )
+        key = L.counterparty_org_id if by_customer else literal(None)
+        query: Select[Any] = select(
+            key.label("customer_org_id"),
+            _sum(period & _in(RECEIVABLE), L.debit_fen).label("receivable_fen"),
+            _sum(period & _in(RECEIVABLE), L.credit_fen).label("receivable_cleared_fen"),
+            _sum(_in(RECEIVABLE), L.debit_fen - L.credit_fen).label("receivable_balance_fen"),
+            _sum(period & _in(PAYABLE), L.credit_fen).label("payable_fen"),
+            _sum(period & _in(PAYABLE), L.debit_fen).label("payable_cleared_fen"),
+            _sum(_in(PAYABLE), L.credit_fen - L.debit_fen).label("payable_balance_fen"),
+            _sum(period & _in(CASH), L.debit_fen).label("received_fen"),
+            _sum(period & _in(CASH), L.credit_fen).label("paid_fen"),
+            _sum(period & L.account_code.in_(revenue_codes), L.credit_fen - L.debit_fen).label(
+                "revenue_fen"
+            ),
+            _sum(period & L.account_code.in_(cost_codes), L.debit_fen - L.credit_fen).label(
+                "cost_fen"
+            ),
+        ).where(L.entry_date <= date_to)
+        query = scope.where(query)
+        if by_customer:
+            query = query.group_by(L.counterparty_org_id).order_by(L.counterparty_org_id)
+        return (await self.session.execute(query)).all()
+
+    async def aging(self, scope: Scope, as_of: date, *, payable: bool) -> Sequence[Any]:
+        """Open receivables (or payables) per customer by age of the debits (credits) still
+        open, oldest settled first (FIFO): 0–30, 31–60, 61–90 and over 90 days."""
+        accounts = _in(PAYABLE if payable else RECEIVABLE)
+        grows = L.credit_fen if payable else L.debit_fen
+        shrinks = L.debit_fen if payable else L.credit_fen
+        cp = L.counterparty_org_id
+        base = scope.where(select().where(accounts, L.entry_date <= as_of))
+        daily = (
+            base.add_columns(
+                cp.label("cp"), L.entry_date.label("day"), func.sum(grows).label("amt")
+            )
+            .where(grows > 0)
+            .group_by(cp, L.entry_date)
+            .subquery("daily")
+        )
+        balance = (
+            base.add_columns(cp.label("cp"), func.sum(grows - shrinks).label("bal"))
+            .group_by(cp)
+            .subquery("balance")
+        )
+        newer = (
+            func.sum(daily.c.amt).over(
+                partition_by=daily.c.cp,
+                order_by=daily.c.day.desc(),
+                rows=(None, 0),
+            )
+            - daily.c.amt
+        )
+        ranked = (
+            select(daily.c.cp, daily.c.day, daily.c.amt, balance.c.bal, newer.label("newer"))
+            .join(balance, balance.c.cp.is_not_distinct_from(daily.c.cp))
+            .subquery("ranked")
+        )
+        # The part of a day's amount still open: what the balance leaves after newer amounts.
+        left = ranked.c.bal - ranked.c.newer
+        open_part = case((left <= 0, 0), (left >= ranked.c.amt, ranked.c.amt), else_=left)
+        d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
+        day = ranked.c.day
+
+        def bucket(condition: ColumnElement[bool]) -> Any:
+            return func.coalesce(func.sum(case((condition, open_part), else_=0)), 0)
+
+        query = (
+            select(
+                ranked.c.cp.label("customer_org_id"),
+                bucket(day >= d30).label("d0_30"),
+                bucket(and_(day < d30, day >= d60)).label("d31_60"),
+                bucket(and_(day < d60, day >= d90)).label("d61_90"),
+                bucket(day < d90).label("over_90"),
+                func.max(ranked.c.bal).label("balance"),
+            )
+            .group_by(ranked.c.cp)
+            .order_by(ranked.c.cp)
+        )
+        return (await self.session.execute(query)).all()
+
+    async def daily(self, scope: Scope, day: date) -> Sequence[Any]:
+        """Per account: balance before the day, the day's debits and credits (资金/账务日报)."""
+        before = L.entry_date < day
+        today = L.entry_date == day
+        query = scope.where(
+            select(
+                L.account_code,
+                _sum(before, L.debit_fen - L.credit_fen).label("opening_fen"),
+                _sum(today, L.debit_fen).label("debit_fen"),
+                _sum(today, L.credit_fen).label("credit_fen"),
+            ).where(L.entry_date <= day)
+        )
+        query = query.group_by(L.account_code).order_by(L.account_code)
+        return (await self.session.execute(query)).all()
+
+    async def account_names(self, legal_entity: str) -> dict[str, tuple[str, str]]:
+        query = select(LedgerAccount.code, LedgerAccount.name, LedgerAccount.kind).where(
+            LedgerAccount.legal_entity == legal_entity
+        )
+        return {c: (n, k) for c, n, k in (await self.session.execute(query)).all()}
+
+    async def output_vat(self, scope: Scope, date_from: date, date_to: date) -> Sequence[Any]:
+        """Issued invoices by kind and VAT rate: count, amount and tax (销项税额汇总). A red
+        letter takes the rate of its order's line on the application."""
+        in_period = and_(
+            Invoice.legal_entity == scope.legal_entity,
+            Invoice.issue_date >= date_from,
+            Invoice.issue_date <= date_to,
+        )
+        rate = (
+            select(func.min(InvoiceApplicationLine.tax_rate_bp))
+            .where(
+                InvoiceApplicationLine.application_id == Invoice.application_id,
+                InvoiceApplicationLine.order_id == InvoiceShare.order_id,
+            )
+            .correlate(Invoice, InvoiceShare)
+            .scalar_subquery()
+        )
+        blue = (
+            select(
+                literal(InvoiceKind.blue.value).label("kind"),
+                InvoiceApplicationLine.tax_rate_bp.label("rate_bp"),
+                func.count(func.distinct(Invoice.id)).label("invoices"),
+                func.sum(InvoiceApplicationLine.amount_fen).label("amount_fen"),
+                func.sum(InvoiceApplicationLine.tax_fen).label("tax_fen"),
+            )
+            .join(
+                InvoiceApplicationLine,
+                InvoiceApplicationLine.application_id == Invoice.application_id,
+            )
+            .where(in_period, Invoice.kind == InvoiceKind.blue.value)
+            .group_by(InvoiceApplicationLine.tax_rate_bp)
+        )
+        red_rows = (
+            select(
+                Invoice.id.label("invoice_id"),
+                rate.label("rate_bp"),
+                InvoiceShare.amount_fen,
+                InvoiceShare.tax_fen,
+            )
+            .join(InvoiceShare, InvoiceShare.invoice_id == Invoice.id)
+            .where(in_period, Invoice.kind == InvoiceKind.red.value)
+        )
+        blue = scope.invoices(blue)
+        red_rows = scope.invoices(red_rows)
+        reds = red_rows.subquery("reds")
+        red = select(
+            literal(InvoiceKind.red.value).label("kind"),
+            reds.c.rate_bp,
+            func.count(func.distinct(reds.c.invoice_id)).label("invoices"),
+            func.sum(reds.c.amount_fen).label("amount_fen"),
+            func.sum(reds.c.tax_fen).label("tax_fen"),
+        ).group_by(reds.c.rate_bp)
+        rows = list((await self.session.execute(blue)).all())
+        rows += list((await self.session.execute(red)).all())
+        return sorted(rows, key=lambda r: (r.rate_bp, r.kind))
+
+    async def ledger_output_vat(self, scope: Scope, date_from: date, date_to: date) -> int:
+        query = scope.where(
+            select(func.coalesce(func.sum(L.credit_fen - L.debit_fen), 0)).where(
+                _in(OUTPUT_VAT), L.entry_date >= date_from, L.entry_date <= date_to
+            )
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def ledger_totals(self, scope: Scope, date_from: date, date_to: date) -> Any:
+        """Debits and credits of the period per account group (for reconciling the reports)."""
+        query = scope.where(
+            select(
+                func.coalesce(func.sum(L.debit_fen), 0).label("debit_fen"),
+                func.coalesce(func.sum(L.credit_fen), 0).label("credit_fen"),
+            ).where(L.entry_date >= date_from, L.entry_date <= date_to)
+        )
+        return (await self.session.execute(query)).one()
