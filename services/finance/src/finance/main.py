@@ -32,6 +32,7 @@ definition = ServiceDefinition.standard(
     routers=[
         invoices_router,
         ledger_router,
+        reports_router,
         settlement_router,
         statements_router,
         receipts_router,
