@@ -28,11 +28,14 @@ class Outcome(StrEnum):
 
 class ChannelBill(Base):
     __tablename__ = "channel_bills"
-    __table_args__ = (UniqueConstraint("channel", "content_sha256"),)
+    # One bill per merchant account and day: a second download of it is the same bill.
+    __table_args__ = (UniqueConstraint("channel", "merchant_id", "bill_date"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     merchant_id: Mapped[str] = mapped_column(String(64))
+    #: The company whose merchant account it is (fees are its financial expenses).
+    legal_entity: Mapped[str] = mapped_column(String(32))
     bill_date: Mapped[date] = mapped_column(Date, index=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(200))

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("merchant_id", sa.String(length=64), nullable=False),
+        sa.Column("legal_entity", sa.String(length=32), nullable=False),
         sa.Column("bill_date", sa.Date(), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
@@ -86,7 +87,9 @@ def upgrade() -> None:
         sa.Column("reconciled_by", sa.String(length=120), nullable=True),
         sa.Column("reconciled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_bills")),
-        sa.UniqueConstraint("channel", "content_sha256", name=op.f("uq_channel_bills_channel")),
+        sa.UniqueConstraint(
+            "channel", "merchant_id", "bill_date", name=op.f("uq_channel_bills_channel")
+        ),
     )
     with op.batch_alter_table("channel_bills", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_channel_bills_bill_date"), ["bill_date"], unique=False)
