@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from finance.channels import models as _channel_models  # noqa: F401
-from finance.channels.endpoints import router as channels_router
 from finance.config import Settings
 from finance.db import Base
 from finance.invoices import models as _invoice_models  # noqa: F401
@@ -20,6 +19,8 @@ from finance.settlement.endpoints import router as settlement_router
 from finance.statements import models as _statement_models  # noqa: F401
 from finance.statements.endpoints import router as statements_router
 from finance.subscriptions import subscriptions
+from finance.yonyou import models as _yonyou_models  # noqa: F401
+from finance.yonyou.endpoints import router as yonyou_router
 from servicekit.app import create_app as create_service_app
 from servicekit.definition import ServiceDefinition
 
@@ -34,11 +35,11 @@ definition = ServiceDefinition.standard(
         invoices_router,
         ledger_router,
         reports_router,
+        yonyou_router,
         settlement_router,
         statements_router,
         receipts_router,
         payments_router,
-        channels_router,
     ],
 )
 
