@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from finance.channels import models as _channel_models  # noqa: F401
+from finance.channels.endpoints import router as channels_router
 from finance.config import Settings
 from finance.db import Base
 from finance.invoices import models as _invoice_models  # noqa: F401
@@ -40,6 +41,7 @@ definition = ServiceDefinition.standard(
         statements_router,
         receipts_router,
         payments_router,
+        channels_router,
     ],
 )
 
