@@ -119,6 +119,11 @@ const en: Messages = {
     },
   },
   orders: {
+    documentNo: 'Document no.', redReason: 'Red-letter reason', occurredAt: 'When', outcome: 'Outcome',
+    financeEvent: {
+      invoice_issued: 'Invoice issued', invoice_reversed: 'Red-letter reversal', invoice_red_issued: 'Red-letter reversal', invoice_applied: 'Invoice applied',
+      invoice_rejected: 'Invoice rejected', receipt_allocated: 'Received', payment_paid: 'Paid', payment_made: 'Paid',
+    },
     orderNo: 'Order no.', category: 'Category', direction: 'Direction', status: 'Status', customer: 'Customer institution',
     counterparty: 'Counterparty', seller: 'Seller', amount: 'Amount', invoiced: 'Invoiced', settled: 'Settled',
     source: 'Source', sourceRef: 'Source ref', signDate: 'Sign date', createdAt: 'Created', invoicedAt: 'Invoiced at',

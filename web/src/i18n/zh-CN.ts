@@ -117,6 +117,11 @@ const zhCN = {
     },
   },
   orders: {
+    documentNo: '单据号', redReason: '红冲原因', occurredAt: '发生时间', outcome: '处理结果',
+    financeEvent: {
+      invoice_issued: '已开票', invoice_reversed: '红冲', invoice_red_issued: '红冲', invoice_applied: '已申请开票',
+      invoice_rejected: '开票被拒', receipt_allocated: '已收款', payment_paid: '已付款', payment_made: '已付款',
+    },
     orderNo: '订单号', category: '订单类别', direction: '收付方向', status: '订单状态', customer: '客户机构',
     counterparty: '交易对手', seller: '销售主体', amount: '订单金额', invoiced: '已开票金额', settled: '已结算金额',
     source: '来源系统', sourceRef: '来源单号', signDate: '签单日期', createdAt: '创建时间', invoicedAt: '开票时间',
