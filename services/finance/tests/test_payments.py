@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 import uuid
@@ -378,3 +379,38 @@ async def test_institution_top_ups_and_their_statement(
         headers=own,
     )
     assert not_operator.status_code == 403
+
+
+async def test_concurrent_bank_callbacks_pay_once(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer
+) -> None:
+    clerk = headers(token_issuer, subject="clerk-4")
+    account = await bank_account(client, clerk)
+    order = await add_order(app, uuid.uuid4(), 30_000, direction="payable")
+    created = await client.post(
+        "/v1/payment-requests",
+        json=request_body(account, [(order.order_id, "300.00")], payee="promoter"),
+        headers=clerk,
+    )
+    request = await approve_fully(client, token_issuer, created.json())
+    reference = f"CB{uuid.uuid4().hex[:12]}"
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/v1/payment-requests/{request['id']}/payment",
+                json={"bank_reference": reference},
+                headers=clerk,
+            )
+            for _ in range(4)
+        )
+    )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert {a.json()["paid_at"] for a in answers} == {answers[0].json()["paid_at"]}
+    assert await outstanding(app, order.order_id) == 0
+    events = [
+        e
+        for e in await outbox_payloads(app, "finance.payment.made")
+        if e["payload"]["payment_id"] == request["id"]
+    ]
+    assert len(events) == 1
+    assert len(await account_lines(app, "payment", request["id"])) == 2

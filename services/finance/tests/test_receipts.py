@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 import uuid
@@ -267,3 +268,25 @@ async def test_rematching_the_queue_and_the_tolerance_setting(
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "body.underpayment_tolerance"
+
+
+async def test_concurrent_allocations_never_exceed_the_receipt(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer
+) -> None:
+    h = headers(token_issuer)
+    org = uuid.uuid4()
+    orders = [await add_order(app, org, 4_000) for _ in range(5)]
+    receipt = await _receipt(app, client, h, 10_000)
+    url = f"/v1/receipts/{receipt['id']}/allocations"
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                url, json={"lines": [{"order_id": str(o.order_id), "amount": "40.00"}]}, headers=h
+            )
+            for o in orders
+        )
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 200, 422, 422, 422], [a.text for a in answers]
+    after = (await client.get(f"/v1/receipts/{receipt['id']}", headers=h)).json()
+    assert (after["allocated"], after["status"]) == ("80.00", "partially_allocated")

@@ -25,7 +25,7 @@ from finance.channels.repository import ChannelRepository
 from finance.channels.schemas import ChannelBillRead, ReconciliationItemRead, ReconciliationRead
 from finance.ledger.posting import PostingLine, post_entry
 from finance.payments.repository import PaymentRepository
-from finance.receipts.repository import ReceiptRepository
+from finance.receipts.repository import ReceiptRepository, take_write_lock
 from finance.receipts.schemas import to_yuan
 from finance.statements.service import operators_only
 from servicekit.auth import Principal
@@ -50,6 +50,7 @@ class ChannelService:
         legal_entity: str,
         principal: Principal,
     ) -> ChannelBillRead:
+        await take_write_lock(self.repo.session)
         operators_only(principal)
         try:
             parsed = parse_wechat(content) if channel == "wechat" else parse_alipay(content)
@@ -123,6 +124,7 @@ class ChannelService:
         return bill
 
     async def reconcile(self, bill_id: uuid.UUID, principal: Principal) -> ReconciliationRead:
+        await take_write_lock(self.repo.session)
         operators_only(principal)
         bill = await self._bill(bill_id, lock=True)
         lines = await self.repo.lines(bill.id)

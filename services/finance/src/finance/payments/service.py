@@ -47,6 +47,7 @@ from finance.payments.schemas import (
     TopUpCreate,
     WithdrawalCreate,
 )
+from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_fen, to_yuan
 from finance.statements.models import BankAccount
 from finance.statements.repository import StatementRepository
@@ -95,6 +96,7 @@ class PaymentService:
     async def set_levels(
         self, body: ApprovalLevels, principal: Principal
     ) -> list[ApprovalLevelRead]:
+        await take_write_lock(self.repo.session)
         operators_only(principal)
         now = datetime.now(UTC)
         await self.repo.replace_levels(
@@ -129,6 +131,7 @@ class PaymentService:
     async def create(
         self, body: PaymentRequestCreate, principal: Principal, *, origin: str = "request"
     ) -> PaymentRequestRead:
+        await take_write_lock(self.repo.session)
         payer = await self._bank_account(body.payer_bank_account, "body.payer_bank_account")
         lines = [(line.order_id, to_fen(line.amount)) for line in body.lines]
         request = await self._new_request(
@@ -303,6 +306,7 @@ class PaymentService:
     async def approve(
         self, request_id: uuid.UUID, comment: str | None, principal: Principal
     ) -> PaymentRequestRead:
+        await take_write_lock(self.repo.session)
         request = await self._visible(request_id, principal, lock=True)
         if request.status != PaymentStatus.pending.value:
             raise Conflict(
@@ -336,6 +340,7 @@ class PaymentService:
     async def reject(
         self, request_id: uuid.UUID, reason: str, principal: Principal
     ) -> PaymentRequestRead:
+        await take_write_lock(self.repo.session)
         request = await self._visible(request_id, principal, lock=True)
         if request.status not in (PaymentStatus.pending.value, PaymentStatus.approved.value):
             raise Conflict(
@@ -359,6 +364,7 @@ class PaymentService:
     async def pay(
         self, request_id: uuid.UUID, body: PaymentCallback, principal: Principal
     ) -> PaymentRequestRead:
+        await take_write_lock(self.repo.session)
         request = await self._visible(request_id, principal, lock=True)
         if request.status == PaymentStatus.paid.value:
             if request.bank_reference == body.bank_reference:
@@ -450,6 +456,7 @@ class PaymentService:
 
     # fund transfers ---------------------------------------------------------------------
     async def transfer(self, body: FundTransferCreate, principal: Principal) -> FundTransferRead:
+        await take_write_lock(self.repo.session)
         operators_only(principal)
         known = await self.repo.transfer_by_reference(body.bank_reference)
         if known is not None:
@@ -520,6 +527,7 @@ class PaymentService:
     async def credit_staff(
         self, staff_id: str, order_id: uuid.UUID, principal: Principal
     ) -> StaffBalanceRead:
+        await take_write_lock(self.repo.session)
         items = await self.repo.items([order_id])
         item = items.get(order_id)
         if item is None or not principal.may_see_org(item.customer_org_id):
@@ -568,6 +576,7 @@ class PaymentService:
     async def withdraw(
         self, staff_id: str, body: WithdrawalCreate, principal: Principal
     ) -> PaymentRequestRead:
+        await take_write_lock(self.repo.session)
         _may_act_for_staff(staff_id, principal)
         payer = await self._bank_account(body.payer_bank_account, "body.payer_bank_account")
         credits = await self.repo.credits(staff_id, lock=True)
@@ -621,6 +630,7 @@ class PaymentService:
     async def top_up(
         self, org_id: uuid.UUID, body: TopUpCreate, principal: Principal
     ) -> OrgBalanceRead:
+        await take_write_lock(self.repo.session)
         operators_only(principal)
         known = await self.repo.entry_by_reference(body.reference)
         if known is not None:

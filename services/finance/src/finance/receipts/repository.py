@@ -30,6 +30,21 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
         yield values[start : start + size]
 
 
+async def take_write_lock(session: AsyncSession) -> None:
+    """Serialise this unit of work's read-then-write with every other writer.
+
+    PostgreSQL: the row locks (SELECT … FOR UPDATE) taken before each change do it. SQLite has
+    no row locks, and its driver only opens the transaction at the first write, so reads
+    before that see data another writer may change before we write (a lost update). A write
+    that changes nothing opens the transaction and takes SQLite's write lock now: every read
+    that follows is current until the commit.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(CashSetting).where(CashSetting.key == "").values(value=CashSetting.value)
+        )
+
+
 class ReceiptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -28,7 +28,7 @@ from finance.receipts.models import (
     ReceiptSource,
     status_of,
 )
-from finance.receipts.repository import TOLERANCE_KEY, ReceiptRepository
+from finance.receipts.repository import TOLERANCE_KEY, ReceiptRepository, take_write_lock
 from finance.receipts.schemas import (
     AllocationCreate,
     AllocationRead,
@@ -192,6 +192,7 @@ class ReceiptService:
         outcome = MatchOutcome()
         if not rows:
             return outcome
+        await take_write_lock(self.repo.session)
         index, _ = await self._index([r["memo"] for r in rows], [r["payer_name"] for r in rows])
         now = datetime.now(UTC)
         events = []
@@ -283,6 +284,7 @@ class ReceiptService:
 
     async def rematch_queue(self, principal: Principal, limit: int) -> MatchRun:
         """Run the rules again over the "to check" queue (orders or payers may be known now)."""
+        await take_write_lock(self.repo.session)
         receipts = await self.repo.receipts_to_check(limit)
         if not receipts:
             return MatchRun(examined=0, matched=0, to_check=0)
@@ -314,6 +316,7 @@ class ReceiptService:
     async def allocate(
         self, receipt_id: uuid.UUID, body: AllocationCreate, principal: Principal
     ) -> ReceiptRead:
+        await take_write_lock(self.repo.session)
         receipt = await self._visible(receipt_id, principal, lock=True)
         lines = body.lines
         seen: set[uuid.UUID] = set()
@@ -493,6 +496,7 @@ class ReceiptService:
         the "to check" queue when nothing stays allocated, and a reversing entry is posted.
 
         The v1 event contracts have no "unallocated" event: the order center is not told."""
+        await take_write_lock(self.repo.session)
         receipt = await self._visible(receipt_id, principal, lock=True)
         rows = [
             a

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finance.receipts.models import ReceiptSource
+from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_yuan
 from finance.receipts.service import ReceiptService
 from finance.statements.models import BankAccount
@@ -79,6 +80,8 @@ class StatementService:
         principal: Principal,
     ) -> StatementImportResult:
         operators_only(principal)
+        if not dry_run:
+            await take_write_lock(self.repo.session)
         account = await self.account(account_no, "query.bank_account")
         try:
             rows, errors = parse_statement(content, file_format)
