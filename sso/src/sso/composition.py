@@ -68,14 +68,16 @@ class Services:
         )
 
 
-def _settings(request: Request) -> Settings:
+# Both dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker thread,
+# a hop that costs more than building the services.
+async def _settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-def _services(session: DbSession, outbox: EventOutbox, settings: AppSettings) -> Services:
+async def _services(session: DbSession, outbox: EventOutbox, settings: AppSettings) -> Services:
     return Services(session, outbox, settings)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,11 @@ class KeyRepository:
             .where(SigningKey.status == KeyStatus.current.value)
             .values(status=KeyStatus.previous.value, rotated_at=now)
         )
+
+    def database(self) -> str:
+        """Which database this is (the process-wide current-key cache is kept per database)."""
+        bind: Any = self.session.bind  # an engine, or a connection naming its engine
+        return str(getattr(bind, "engine", bind).url) if bind is not None else ""
 
     def add(self, key: SigningKey) -> None:
         self.session.add(key)

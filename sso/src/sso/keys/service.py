@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,14 @@ class _LoadedKey:
 
 #: kid → constructed keys; keys never change under a kid, so the cache needs no invalidation.
 _CACHE: dict[str, _LoadedKey] = {}
+
+#: Which key is current, as this process last read it, and when (monotonic seconds). Signing
+#: re-reads it at most every CURRENT_KEY_SECONDS, not per token: after a rotation elsewhere a
+#: replica signs with the previous key for at most that long — still published and accepted,
+#: so nothing it signs is refused. A rotation in this process takes effect at once.
+CURRENT_KEY_SECONDS = 5.0
+#: database → (when read, kid): one process may serve several databases (the tests do).
+_current: dict[str, tuple[float, str]] = {}
 
 
 def _fernet(secret: str) -> Fernet:
@@ -102,6 +111,7 @@ class KeyService:
         """A new current key; the current one becomes previous (still published and accepted);
         the previous one is retired. Returns the new kid."""
         await self.repo.demote()
+        _current.pop(self.repo.database(), None)
         row = await self._new_key()
         self._audit(actor, "signing_key.rotated", row)
         return row.kid
@@ -109,13 +119,22 @@ class KeyService:
     async def jwks(self) -> dict[str, Any]:
         return {"keys": [dict(k.public_jwk) for k in await self.repo.published()]}
 
-    async def sign(self, claims: dict[str, Any], *, token_type: str = "JWT") -> str:
+    async def _signing_key(self) -> _LoadedKey:
+        database, now = self.repo.database(), time.monotonic()
+        seen = _current.get(database)
+        if seen is not None and now - seen[0] < CURRENT_KEY_SECONDS and seen[1] in _CACHE:
+            return _CACHE[seen[1]]
         current = next(
             (k for k in await self.repo.published() if k.status == KeyStatus.current.value), None
         )
         if current is None:
             current = await self._new_key()
         loaded = self._load(current)
+        _current[database] = (now, current.kid)
+        return loaded
+
+    async def sign(self, claims: dict[str, Any], *, token_type: str = "JWT") -> str:
+        loaded = await self._signing_key()
         return jwt.encode(
             claims,
             loaded.private,  # type: ignore[arg-type]  # jose accepts a Key object

@@ -10,7 +10,10 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sso.clients.models import Client
+from sso.entitlements.models import InstitutionEntitlement
 from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
+from sso.organizations.models import Institution
+from sso.users.models import User
 
 
 class OidcRepository:
@@ -26,6 +29,36 @@ class OidcRepository:
     async def client(self, client_id: str) -> Client | None:
         rows = await self.session.execute(select(Client).where(Client.client_id == client_id))
         return rows.scalar_one_or_none()
+
+    async def institution_for_token(
+        self, institution_id: uuid.UUID
+    ) -> tuple[Institution, int] | None:
+        """The institution and its entitlement version (0 before the first) in one statement:
+        what an access token carries (`org`, `org_type`, `ent_ver`). The version is read fresh."""
+        rows = await self.session.execute(
+            select(Institution, InstitutionEntitlement.version)
+            .outerjoin(
+                InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
+            )
+            .where(Institution.id == institution_id)
+        )
+        row = rows.one_or_none()
+        return None if row is None else (row[0], int(row[1] or 0))
+
+    async def user_for_token(self, user_id: uuid.UUID) -> tuple[User, Institution, int] | None:
+        """The user (read fresh), its institution and the institution's entitlement version in
+        one statement."""
+        rows = await self.session.execute(
+            select(User, Institution, InstitutionEntitlement.version)
+            .join(Institution, Institution.id == User.institution_id)
+            .outerjoin(
+                InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
+            )
+            .where(User.id == user_id)
+            .execution_options(populate_existing=True)
+        )
+        row = rows.one_or_none()
+        return None if row is None else (row[0], row[1], int(row[2] or 0))
 
     async def client_by_pk(self, client_pk: uuid.UUID) -> Client | None:
         return await self.session.get(Client, client_pk)
@@ -45,12 +78,10 @@ class OidcRepository:
             update(AuthorizationCode)
             .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
             .values(used_at=now)
-            .returning(AuthorizationCode.id)
+            .returning(AuthorizationCode)
+            .execution_options(populate_existing=True)
         )
-        claimed = result.scalar_one_or_none()
-        if claimed is None:
-            return None
-        return await self.session.get(AuthorizationCode, claimed, populate_existing=True)
+        return result.scalar_one_or_none()
 
     async def code_by_hash(self, code_hash: str) -> AuthorizationCode | None:
         rows = await self.session.execute(
@@ -64,19 +95,24 @@ class OidcRepository:
         )
         return rows.scalar_one_or_none()
 
-    async def claim_refresh(self, token_id: uuid.UUID, now: datetime) -> bool:
-        """Mark an unused, unrevoked refresh token used; False if someone else got there first."""
+    async def claim_refresh(
+        self, token_hash: str, client_pk: uuid.UUID, now: datetime
+    ) -> RefreshToken | None:
+        """The client's unused, unrevoked refresh token, marked used in the same statement (a
+        concurrent second use finds it used); None when there is no such token."""
         result = await self.session.execute(
             update(RefreshToken)
             .where(
-                RefreshToken.id == token_id,
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.client_pk == client_pk,
                 RefreshToken.used_at.is_(None),
                 RefreshToken.revoked_at.is_(None),
             )
             .values(used_at=now)
-            .returning(RefreshToken.id)
+            .returning(RefreshToken)
+            .execution_options(populate_existing=True)
         )
-        return result.scalar_one_or_none() is not None
+        return result.scalar_one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> list[RefreshToken]:
         """Every token of the family revoked; returns them (their access tokens go too)."""

@@ -29,6 +29,7 @@ from sso.entitlements.repository import EntitlementRepository
 from sso.keys.service import KeyService, TokenInvalid
 from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
 from sso.oidc.repository import OidcRepository
+from sso.organizations.models import Institution
 from sso.organizations.repository import InstitutionRepository
 from sso.users.models import User
 from sso.users.service import UserService
@@ -88,6 +89,15 @@ class AuthRequest:
     nonce: str | None
     code_challenge: str | None
     prompt: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user who may sign in, with what its tokens carry about its institution."""
+
+    user: User
+    institution: Institution
+    version: int
 
 
 @dataclass(frozen=True)
@@ -220,10 +230,8 @@ class OidcService:
         row = await self.repo.session_by_hash(sha256_hex(cookie))
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             return None
-        user = await self.users.repo.get(row.user_id)
-        if user is None or not await self.users.can_sign_in(user):
-            return None
-        return SignedIn(row, user)
+        standing = await self._standing(row.user_id)
+        return None if standing is None else SignedIn(row, standing.user)
 
     async def start_session(self, user: User) -> tuple[str, SignedIn]:
         cookie = secrets.token_urlsafe(32)
@@ -311,12 +319,12 @@ class OidcService:
                 raise OAuthError("invalid_grant", "code_verifier does not match (PKCE)")
         elif verifier:
             raise OAuthError("invalid_grant", "no code_challenge was sent for this code")
-        user = await self.users.repo.get(row.user_id)
-        if user is None or not await self.users.can_sign_in(user):
+        standing = await self._standing(row.user_id)
+        if standing is None:
             raise OAuthError("invalid_grant", "the user may no longer sign in")
         family = uuid.uuid4()
         answer, jti = await self._user_tokens(
-            client, user, row.scope.split(), row.auth_time, row.session_id, family, None,
+            client, standing, row.scope.split(), row.auth_time, row.session_id, family, None,
             nonce=row.nonce,
         )  # fmt: skip
         row.family_id, row.access_jti = family, jti
@@ -326,13 +334,16 @@ class OidcService:
     async def _refresh(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
         token = form.get("refresh_token", "")
         now = utcnow()
-        row = await self.repo.refresh_by_hash(sha256_hex(token)) if token else None
-        if row is None or row.client_pk != client.id:
-            raise OAuthError("invalid_grant", "unknown refresh token")
-        if row.revoked_at is not None:
-            raise OAuthError("invalid_grant", "the refresh token was revoked")
-        if row.used_at is not None or not await self.repo.claim_refresh(row.id, now):
-            await self._revoke_family(row.family_id, client, row.user_id, now, "refresh_reused")
+        # The usual case in one statement: an unused, unrevoked token of this client is marked
+        # used. Anything else is looked at only when that claim fails.
+        row = await self.repo.claim_refresh(sha256_hex(token), client.id, now) if token else None
+        if row is None:
+            seen = await self.repo.refresh_by_hash(sha256_hex(token)) if token else None
+            if seen is None or seen.client_pk != client.id:
+                raise OAuthError("invalid_grant", "unknown refresh token")
+            if seen.revoked_at is not None:
+                raise OAuthError("invalid_grant", "the refresh token was revoked")
+            await self._revoke_family(seen.family_id, client, seen.user_id, now, "refresh_reused")
             raise OAuthError("invalid_grant", "the refresh token was already used")
         if row.expires_at <= now:
             raise OAuthError("invalid_grant", "the refresh token has expired")
@@ -342,12 +353,12 @@ class OidcService:
             if not set(asked) <= set(scope):
                 raise OAuthError("invalid_scope", "a refresh may only narrow the scope")
             scope = asked
-        user = await self.users.repo.get(row.user_id)
-        if user is None or not await self.users.can_sign_in(user):
+        standing = await self._standing(row.user_id)
+        if standing is None:
             await self._revoke_family(row.family_id, client, row.user_id, now, "user_inactive")
             raise OAuthError("invalid_grant", "the user may no longer sign in")
         answer, _ = await self._user_tokens(
-            client, user, scope, row.auth_time, row.session_id, row.family_id, row.id
+            client, standing, scope, row.auth_time, row.session_id, row.family_id, row.id
         )
         return answer
 
@@ -360,12 +371,13 @@ class OidcService:
         asked = form.get("scope", "").split() or allowed
         if not set(asked) <= set(allowed):
             raise OAuthError("invalid_scope", "a scope is not allowed for the client")
-        institution = await self.institutions.get(client.institution_id)
-        assert institution is not None  # foreign key
-        if await self.institutions.any_disabled([*institution.ancestor_ids, institution.id]):
+        found = await self.repo.institution_for_token(client.institution_id)
+        assert found is not None  # foreign key
+        institution, version = found
+        if await self.institutions.disabled_here_or_above(institution):
             raise OAuthError("invalid_client", "the client's institution is disabled", 401)
         token, jti, expires_in = await self._access_token(
-            client, client.client_id, institution.id, institution.type, asked
+            client, client.client_id, institution.id, institution.type, version, asked
         )
         self._audit_issued(client, client.client_id, institution.id, "client_credentials", jti)
         answer: dict[str, Any] = {
@@ -377,10 +389,18 @@ class OidcService:
             answer["scope"] = " ".join(asked)
         return answer
 
+    async def _standing(self, user_id: uuid.UUID) -> Standing | None:
+        """The user with its institution and entitlement version, if it may still sign in.
+        The institution is read first, so the sign-in check finds it in the session."""
+        found = await self.repo.user_for_token(user_id)
+        if found is None or not await self.users.can_sign_in(found[0]):
+            return None
+        return Standing(*found)
+
     async def _user_tokens(
         self,
         client: Client,
-        user: User,
+        standing: Standing,
         scope: list[str],
         auth_time: datetime,
         session_id: uuid.UUID | None,
@@ -389,10 +409,9 @@ class OidcService:
         *,
         nonce: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        institution = await self.institutions.get(user.institution_id)
-        assert institution is not None
+        user, institution = standing.user, standing.institution
         token, jti, expires_in = await self._access_token(
-            client, str(user.id), institution.id, institution.type, scope
+            client, str(user.id), institution.id, institution.type, standing.version, scope
         )
         answer: dict[str, Any] = {
             "access_token": token,
@@ -449,9 +468,9 @@ class OidcService:
         subject: str,
         org: uuid.UUID,
         org_type: str,
+        entitlement_version: int,
         scope: list[str],
     ) -> tuple[str, str, int]:
-        entitlement = await self.entitlements.entitlement(org)
         now = int(utcnow().timestamp())
         jti = secrets.token_urlsafe(16)
         lifetime = self.settings.access_token_seconds
@@ -465,7 +484,7 @@ class OidcService:
             "jti": jti,
             "org": str(org),
             "org_type": org_type,
-            "ent_ver": entitlement.version if entitlement else 0,
+            "ent_ver": entitlement_version,
             "scope": " ".join(scope),
         }
         return await self.keys.sign(claims, token_type=ACCESS_TOKEN_TYPE), jti, lifetime

@@ -83,6 +83,13 @@ class InstitutionRepository:
             )
         return (await self.session.execute(query.order_by(Institution.path))).scalars().all()
 
+    async def disabled_here_or_above(self, institution: Institution) -> bool:
+        """The institution or a head office above it is disabled. Its own status is on the
+        row already; only a branch asks the database about its head offices."""
+        if institution.status != "active":
+            return True
+        return await self.any_disabled(institution.ancestor_ids)
+
     async def any_disabled(self, ids: Collection[uuid.UUID]) -> bool:
         if not ids:
             return False

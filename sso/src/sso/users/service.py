@@ -420,7 +420,9 @@ class UserService:
                 actor, "authentication.failed", user, None, None, AuthFailure.account_disabled.value
             )
             return AuthResult(user, AuthFailure.account_disabled)
-        await self.repo.clear_failures(user.id)
+        cleared = user.failed_attempts != 0 or user.locked_until is not None
+        if cleared:  # most sign-ins follow no failure: no UPDATE (and no re-read) for them
+            await self.repo.clear_failures(user.id)
         assert user.password_hash is not None
         if self.passwords.needs_rehash(user.password_hash):
             # Parameters were raised since this hash was made: upgrade it while we know the
@@ -429,8 +431,7 @@ class UserService:
         user.last_login_at = now
         await self.repo.flush()
         self._record(actor, "authentication.succeeded", user, None, None)
-        refreshed = await self.repo.get(user.id)
-        return AuthResult(refreshed, None)
+        return AuthResult(await self.repo.get(user.id) if cleared else user, None)
 
     async def _count_failure(self, user: User, actor: Actor, now: datetime) -> None:
         attempts = await self.repo.count_failure(user.id)
@@ -462,7 +463,7 @@ class UserService:
     async def _institution_disabled(self, user: User) -> bool:
         institution = await self.institutions.get(user.institution_id)
         assert institution is not None
-        return await self.institutions.any_disabled([*institution.ancestor_ids, institution.id])
+        return await self.institutions.disabled_here_or_above(institution)
 
     async def change_password(self, user_id: uuid.UUID, current: str, new: str) -> None:
         """The user's own change (part 2's login page calls it for must_change_password)."""
