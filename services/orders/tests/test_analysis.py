@@ -48,6 +48,22 @@ async def test_totals_by_period_category_status_and_institution(api: Any) -> Non
     assert [(r["period"][:7], r["amount"]) for r in day["rows"]] == [(month, "5.55")]
     assert len(day["rows"][0]["period"]) == 10
 
+    trend = await _get(api, "totals", org, period="month", by=["period", "category"])
+    assert trend["by"] == ["period", "category"]
+    assert [(r["period"], r["category"], r["status"], r["customer_org_id"], r["count"],
+             r["amount"]) for r in trend["rows"]] == [
+        (month, "risk_assessment", None, None, 3, "100.13"),
+        (month, "technical_service", None, None, 1, "5.55"),
+    ]  # fmt: skip
+    per_status = await _get(api, "totals", org, by="status")
+    assert [(r["status"], r["count"], r["amount"]) for r in per_status["rows"]] == [
+        ("cancelled", 1, "100.10"), ("created", 3, "5.58"),
+    ]  # fmt: skip
+    bad = await api.client.get(
+        "/v1/orders/analysis/totals", params={"by": "colour"}, headers=api.headers(org, ANALYST)
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("query.by")
+
     # Another institution asking about this one sees nothing.
     other = await _get(api, "totals", uuid.uuid4(), customer_org_id=str(org))
     assert (other["rows"], other["count"], other["amount"]) == ([], 0, "0.00")

@@ -177,3 +177,81 @@ async def test_a_failed_chunk_leaves_nothing_half_written_and_resumes(
     assert done["status"] == "succeeded"
     assert (done["processed"], done["created"], done["failed"]) == (5, 5, 0)
     assert len(await _orders(api, source)) == 5
+
+
+async def test_order_lines_one_row_each_under_chinese_headers(api: Any) -> None:
+    source = _source()
+    org = api.org_a
+    text = "\n".join(
+        [
+            "类别,方向,客户机构,来源系统,订单号,签单日期,税率,明细说明,数量,单价",
+            f"risk_assessment,receivable,{org},{source},o1,2026-11-20,0.06,现场查勘,2,100.00",
+            f",,,{source},o1,,,风险报告,1,0.01",
+            f"risk_assessment,receivable,{org},{source},o1,,,复核,0.5,3",
+            f"risk_assessment,receivable,{org},{source},o2,2026-11-21,,评估,1,5",
+            # o3: a later row contradicts the first: the whole order is refused.
+            f"risk_assessment,receivable,{org},{source},o3,,,A,1,1",
+            f"technical_service,receivable,{org},{source},o3,,,B,1,1",
+            # o4: a bad line: refused, naming the line's row and column.
+            f"risk_assessment,receivable,{org},{source},o4,,,A,1,1",
+            f",,,{source},o4,,,B,-1,1",
+        ]
+    )
+    job = await _upload(api, text.encode("gb18030"), dry_run=False)
+    assert job["status"] == "succeeded", job
+    assert (job["total"], job["processed"]) == (8, 8)
+    assert (job["created"], job["failed"]) == (2, 2)
+    orders = {o["source_ref"]: o for o in await _orders(api, source)}
+    assert set(orders) == {"o1", "o2"}
+    detail = await api.get(orders["o1"]["id"])
+    assert [(line["description"], line["amount"]) for line in detail["lines"]] == [
+        ("现场查勘", "200.00"), ("风险报告", "0.01"), ("复核", "1.50"),
+    ]  # fmt: skip
+    assert (detail["amount"], detail["tax_rate"], detail["sign_date"]) == (
+        "201.51", "0.06", "2026-11-20",
+    )  # fmt: skip
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    text = report.content.decode("utf-8-sig")
+    assert "7,类别,inconsistent_order_column," in text  # the header as the file wrote it
+    assert ",数量," in text and text.count("\n9,") == 1  # o4's second row, the quantity
+
+
+async def test_english_and_chinese_headers_are_one_vocabulary(api: Any) -> None:
+    both = "category,类别\nrisk_assessment,risk_assessment\n"
+    job = await _upload(api, both.encode())
+    assert job["status"] == "failed"
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    assert "1,category,duplicate_column," in report.content.decode("utf-8-sig")
+    source = _source()
+    mixed = (
+        "类别,direction,客户机构ID,金额,来源系统,来源单号,交易对方\n"
+        f"risk_assessment,receivable,{api.org_a},12.50,{source},c1,某保险公司\n"
+    )
+    job = await _upload(api, mixed.encode(), dry_run=False)
+    assert (job["status"], job["created"]) == ("succeeded", 1)
+    (order,) = await _orders(api, source)
+    assert (order["amount"], order["counterparty"]["name"]) == ("12.50", "某保险公司")
+
+
+async def test_a_reference_taken_meanwhile_falls_back_to_one_by_one(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another creator took a reference between the batch's lookup and its insert: the batch's
+    inserts roll back (savepoint) and each row goes through `create` — nothing doubled."""
+    from orders.order.repository import OrderRepository
+
+    source = _source()
+    taken = await api.create(source_service=source, source_ref="r2", amount="2.00")
+
+    async def nothing_found(self: OrderRepository, sources: Any) -> dict[Any, Any]:
+        return {}  # as if r2 did not exist yet when the batch looked
+
+    monkeypatch.setattr(OrderRepository, "by_sources", nothing_found)
+    rows = [("r1", "1.00"), ("r2", "2.00"), ("r3", "3.00")]
+    job = await _upload(api, _csv(api, source, rows).encode(), dry_run=False)
+    assert (job["status"], job["created"], job["skipped"], job["failed"]) == (
+        "succeeded", 2, 1, 0,
+    )  # fmt: skip
+    orders = await _orders(api, source)
+    assert sorted(o["source_ref"] for o in orders) == ["r1", "r2", "r3"]
+    assert next(o for o in orders if o["source_ref"] == "r2")["id"] == taken["id"]

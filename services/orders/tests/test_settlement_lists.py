@@ -11,22 +11,30 @@ from sqlalchemy import text
 from shared_schemas import Money
 
 
-async def _closed(api: Any, db: Any, org: uuid.UUID, **fields: Any) -> dict[str, Any]:
+async def _deal(
+    api: Any, db: Any, org: uuid.UUID, status: str = "created", **fields: Any
+) -> dict[str, Any]:
+    """A closed deal (成交) recorded as an order: signed, not yet billed."""
     order = await api.create(org, **fields)
-    await db.force_status(order["id"], "closed")
+    if status != "created":
+        await db.force_status(order["id"], status)
     return order
 
 
-async def test_preview_then_bill_the_closed_orders_once(api: Any, db: Any) -> None:
+async def test_preview_then_bill_the_closed_deals_once(api: Any, db: Any) -> None:
     org = uuid.uuid4()
     listed = [
-        await _closed(api, db, org, amount="0.01", sign_date="2026-11-05"),
-        await _closed(api, db, org, amount="0.02", sign_date="2026-11-10"),
-        await _closed(api, db, org, amount="100.00", sign_date="2026-11-30"),
+        await _deal(api, db, org, amount="0.01", sign_date="2026-11-05"),
+        await _deal(api, db, org, "reconciled", amount="0.02", sign_date="2026-11-10"),
+        await _deal(api, db, org, amount="100.00", sign_date="2026-11-30"),
     ]
-    await _closed(api, db, org, amount="9.00", sign_date="2026-12-01")  # out of range
-    await _closed(api, db, org, amount="9.00", sign_date="2026-11-10", category="technical_service")
-    await api.create(org, amount="9.00", sign_date="2026-11-10")  # not closed
+    await _deal(api, db, org, amount="9.00", sign_date="2026-12-01")  # out of range
+    await _deal(api, db, org, amount="9.00", sign_date="2026-11-10", category="technical_service")
+    # Not deals left to bill: cancelled, or already on the invoicing path on their own (the
+    # life-cycle status `closed` comes after invoicing and settlement).
+    for status in ("cancelled", "invoice_applied", "invoiced", "settled", "closed"):
+        await _deal(api, db, org, status, amount="9.00", sign_date="2026-11-10")
+    await _deal(api, db, org, amount="9.00", sign_date="2026-11-10", direction="payable")
     selection = {
         "customer_org_id": str(org),
         "category": "risk_assessment",

@@ -25,3 +25,9 @@ class Settings(ServiceSettings):
     export_dir: Path = Field(default_factory=lambda: repo_var_dir() / "exports")
     #: Orders read per export page (one transaction each).
     export_page_rows: int = Field(default=1000, ge=1)
+    #: Finished export files are removed this long after they finished (the job row stays).
+    export_retention_hours: float = Field(default=72, gt=0)
+    #: An unfinished import/export untouched this long was cut off (restart, crash): resumed.
+    job_stale_seconds: float = Field(default=120, ge=0)
+    #: How often each API process sweeps for cut-off jobs and expired export files.
+    job_sweep_interval_seconds: float = Field(default=60, gt=0)

@@ -10,6 +10,7 @@ from orders.exports import models as _export_models  # noqa: F401  (tables on Ba
 from orders.exports.endpoints import router as export_router
 from orders.imports import models as _import_models  # noqa: F401
 from orders.imports.endpoints import router as import_router
+from orders.jobs.sweeper import job_sweeper
 from orders.order import models as _order_models  # noqa: F401  (tables on Base.metadata)
 from orders.order.endpoints import router as order_router
 from orders.settlement import models as _settlement_models  # noqa: F401
@@ -27,6 +28,7 @@ definition = ServiceDefinition.standard(
     subscriptions=subscriptions,
     routers=[import_router, export_router, analysis_router, settlement_router, order_router],
     demo_data=load_demo_orders,
+    lifespan=job_sweeper,
 )
 
 

@@ -120,22 +120,30 @@ class AnalysisRepository:
         return func.strftime(pattern, Order.created_at, "+8 hours")
 
     async def totals(
-        self, scope: Scope, period: str, principal: Principal
-    ) -> Sequence[tuple[str, str, str, uuid.UUID, int, int]]:
-        bucket = self._period(period).label("period")
-        query = select(
-            bucket,
-            Order.category,
-            Order.status,
-            Order.customer_org_id,
-            func.count(),
-            func.sum(Order.amount_fen),
-        ).group_by(bucket, Order.category, Order.status, Order.customer_org_id)
-        query = self._where(query, scope, principal).order_by(
-            bucket, Order.category, Order.status, Order.customer_org_id
-        )
-        rows = (await self.session.execute(query)).all()
-        return [(p, c, s, o, int(n), int(fen)) for p, c, s, o, n, fen in rows]
+        self, scope: Scope, period: str, by: Sequence[str], principal: Principal
+    ) -> Sequence[tuple[str | None, str | None, str | None, uuid.UUID | None, int, int]]:
+        """(period, category, status, institution, count, fen) grouped by the dimensions in
+        `by`; the others are None."""
+        dimensions: dict[str, Any] = {
+            "period": self._period(period).label("period"),
+            "category": Order.category,
+            "status": Order.status,
+            "customer_org_id": Order.customer_org_id,
+        }
+        grouped = [column for name, column in dimensions.items() if name in by]
+        query = select(*grouped, func.count(), func.sum(Order.amount_fen))
+        if grouped:
+            query = query.group_by(*grouped).order_by(*grouped)
+        rows = (await self.session.execute(self._where(query, scope, principal))).all()
+        result = []
+        for row in rows:
+            values = dict(zip([n for n in dimensions if n in by], row, strict=False))
+            n, fen = row[-2], row[-1]
+            if not n:
+                continue  # no grouping and nothing matched: one row of count 0
+            result.append((values.get("period"), values.get("category"), values.get("status"),
+                           values.get("customer_org_id"), int(n), int(fen)))  # fmt: skip
+        return result
 
     def _seconds(self, start: Any, end: Any) -> ColumnElement[Any]:
         if self._postgres:

@@ -43,8 +43,21 @@ class AnalysisScope(BaseModel):
         return self
 
 
+class Dimension(StrEnum):
+    period = "period"
+    category = "category"
+    status = "status"
+    customer_org_id = "customer_org_id"
+
+
 class TotalsQuery(AnalysisScope):
     period: Period = Period.month
+    by: list[Dimension] = Field(
+        default_factory=lambda: list(Dimension),
+        description="Group by these (repeatable; default all four). The others are null in "
+        "the rows: e.g. by=period&by=category for a platform-wide trend without one row per "
+        "institution.",
+    )
 
 
 class ReviewsQuery(AnalysisScope):
@@ -52,16 +65,17 @@ class ReviewsQuery(AnalysisScope):
 
 
 class TotalsRow(BaseModel):
-    period: str = Field(description="YYYY-MM-DD or YYYY-MM, Asia/Shanghai, of created_at.")
-    category: OrderCategory
-    status: OrderStatus
-    customer_org_id: uuid.UUID
+    period: str | None = Field(description="YYYY-MM-DD or YYYY-MM, Asia/Shanghai, of created_at.")
+    category: OrderCategory | None
+    status: OrderStatus | None
+    customer_org_id: uuid.UUID | None
     count: int
     amount: AmountCNY
 
 
 class Totals(BaseModel):
     period: Period
+    by: list[Dimension]
     rows: list[TotalsRow]
     count: int
     amount: AmountCNY

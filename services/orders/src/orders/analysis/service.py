@@ -17,6 +17,7 @@ from orders.analysis.schemas import (
     CouponTargetsQuery,
     CycleTime,
     CycleTimes,
+    Dimension,
     Operator,
     ReviewScore,
     ReviewScores,
@@ -49,14 +50,16 @@ class AnalysisService:
         self.repo = repository
 
     async def totals(self, query: TotalsQuery, principal: Principal) -> Totals:
-        rows = await self.repo.totals(_scope(query), query.period.value, principal)
+        by = [d.value for d in query.by]
+        rows = await self.repo.totals(_scope(query), query.period.value, by, principal)
         return Totals(
             period=query.period,
+            by=[d for d in Dimension if d in query.by],
             rows=[
                 TotalsRow(
                     period=period,
-                    category=OrderCategory(category),
-                    status=OrderStatus(status),
+                    category=None if category is None else OrderCategory(category),
+                    status=None if status is None else OrderStatus(status),
                     customer_org_id=org,
                     count=count,
                     amount=Money.from_fen(fen).amount,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from orders.jobs.schemas import JobRead
@@ -10,3 +11,4 @@ from orders.jobs.schemas import JobRead
 class ExportJobRead(JobRead):
     filters: dict[str, Any]
     file_name: str | None
+    expired_at: datetime | None = None

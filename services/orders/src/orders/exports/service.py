@@ -24,7 +24,7 @@ from orders.order.repository import OrderRepository
 from orders.order.schemas import OrderFilters
 from orders.order.service import BUSINESS_TZ, storage_filter
 from servicekit.auth import Principal
-from servicekit.errors import Conflict, NotFound
+from servicekit.errors import Conflict, NotFound, ProblemError
 from shared_schemas import Money
 
 HEADER = [
@@ -47,6 +47,18 @@ class ExportNotReady(Conflict):
     code = "export_not_ready"
 
 
+class ExportExpired(ProblemError):
+    """The file was removed after the retention period."""
+
+    def __init__(self, job_id: uuid.UUID, expired_at: datetime) -> None:
+        super().__init__(
+            f"Export {job_id}'s file was removed at {expired_at.isoformat()} after the retention "
+            "period; start a new export.",
+            code="export_expired",
+            status=410,
+        )
+
+
 class ExportService:
     def __init__(self, repository: ExportRepository, orders: OrderRepository) -> None:
         self.repo = repository
@@ -67,6 +79,8 @@ class ExportService:
 
     async def file(self, job_id: uuid.UUID, principal: Principal, folder: Path) -> Path:
         job = await self.mine(job_id, principal)
+        if job.expired_at is not None:
+            raise ExportExpired(job_id, job.expired_at)
         if job.status != JobStatus.succeeded.value or job.file_name is None:
             raise ExportNotReady(f"Export {job_id} is {job.status}; download it once succeeded.")
         return folder / job.file_name

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.jobs.models import UNFINISHED, JobColumns
@@ -41,6 +42,23 @@ class JobRepository(Generic[J]):
     async def get(self, job_id: uuid.UUID) -> J | None:
         query = select(self.model).where(self.model.id == job_id)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def claim_stale(self, untouched_since: datetime, now: datetime) -> list[uuid.UUID]:
+        """Unfinished jobs untouched since then (their process stopped), claimed by touching
+        them: the UPDATE matches only while nobody else touched the job meanwhile."""
+        query = select(self.model.id, self.model.updated_at).where(
+            self.model.status.in_(UNFINISHED), self.model.updated_at < untouched_since
+        )
+        claimed = []
+        for job_id, seen in (await self.session.execute(query)).all():
+            result = await self.session.execute(
+                update(self.model)
+                .where(self.model.id == job_id, self.model.updated_at == seen)
+                .values(updated_at=now)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(job_id)
+        return claimed
 
     async def unfinished(self) -> Sequence[uuid.UUID]:
         query = select(self.model.id).where(self.model.status.in_(UNFINISHED))

@@ -35,7 +35,7 @@ Service = Annotated[SettlementService, Depends(_service)]
 @router.post(
     "/preview",
     response_model=SettlementPreview,
-    summary="The closed orders a selection would bill: count, total, the orders",
+    summary="The closed deals (成交, not yet billed) a selection would bill: count, total, the orders",
 )
 async def preview_settlement(
     body: SettlementSelection,
@@ -49,7 +49,7 @@ async def preview_settlement(
     "",
     response_model=SettlementListRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Bill the selected closed orders in one receivable order and request its invoice",
+    summary="Bill the selected closed deals (成交) in one receivable order and request its invoice",
 )
 async def create_settlement(
     body: SettlementCreate,

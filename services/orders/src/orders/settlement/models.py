@@ -1,4 +1,4 @@
-"""Settlement lists (结算清单): closed orders billed together in one receivable order."""
+"""Settlement lists (结算清单): closed deals (成交) billed together in one receivable order."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class SettlementList(Base):
 
 
 class SettlementListItem(Base):
-    """A closed order on a list; unique: an order is billed by one list only."""
+    """A deal on a list; unique: an order is billed by one list only."""
 
     __tablename__ = "settlement_list_items"
 

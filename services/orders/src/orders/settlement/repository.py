@@ -16,6 +16,8 @@ from servicekit.auth import Principal, scoped
 
 #: Orders a settlement list creates are never themselves listed again.
 SOURCE_SERVICE = "settlement_list"
+#: The statuses of a deal that a settlement list may still bill.
+DEAL_STATUSES = ("created", "reconciled")
 
 
 class SettlementRepository:
@@ -37,7 +39,11 @@ class SettlementRepository:
                 Order.customer_org_id == customer_org_id,
                 Order.category == category,
                 Order.direction == "receivable",
-                Order.status == "closed",
+                # Closed deals (成交) not yet billed: a deal recorded as an order (created, or
+                # reconciled) — not cancelled, not invoiced on its own. NOT the life-cycle status
+                # `closed`, which comes after invoicing and settlement (docs/order-lifecycle.md).
+                Order.status.in_(DEAL_STATUSES),
+                Order.invoiced_fen == 0,
                 Order.sign_date >= signed[0],
                 Order.sign_date <= signed[1],
                 Order.source_service != SOURCE_SERVICE,

@@ -62,5 +62,5 @@ class SettlementListRead(BaseModel):
     amount: AmountCNY
     created_by: str
     created_at: datetime
-    order_ids: list[uuid.UUID] = Field(description="The closed orders the list bills.")
+    order_ids: list[uuid.UUID] = Field(description="The deals (orders) the list bills.")
     billing_order: OrderRead = Field(description="The receivable order to invoice.")

@@ -1,4 +1,5 @@
-"""Settlement lists (结算清单): preview the closed orders a selection covers, then bill them in
+"""Settlement lists (结算清单): preview the closed deals (成交: orders created or
+reconciled, not yet invoiced or billed) a selection covers, then bill them in
 one receivable order — created through `OrderService.create` (trajectory, orders.order.created),
 one line per listed order — and ask finance to invoice it (`orders.settlement_list.created`),
 all in the request's transaction."""
@@ -71,7 +72,8 @@ class SettlementService:
         orders = await self._selected(data, principal, MAX_ORDERS + 1)
         if not orders:
             raise Unprocessable(
-                "No closed order of that selection is left to settle.", code="nothing_to_settle"
+                "No deal of that selection is left to settle (none signed in the range, or all billed).",
+                code="nothing_to_settle",
             )
         if len(orders) > MAX_ORDERS:
             raise Unprocessable(
