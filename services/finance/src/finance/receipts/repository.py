@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.invoices.models import (
@@ -193,35 +193,45 @@ class ReceiptRepository:
         return (await self.session.execute(query.order_by(PayerAccount.payer_name))).scalars().all()
 
     # what orders owe (settlement items) -------------------------------------------------
-    async def open_receivables_by_no(
-        self, order_nos: Sequence[str], *, lock: bool
-    ) -> Sequence[SettlementItem]:
-        out: list[SettlementItem] = []
-        for chunk in _chunks(sorted(set(order_nos))):
-            query = select(SettlementItem).where(
-                SettlementItem.order_no.in_(chunk),
+    async def open_receivables_by_no(self, order_nos: Sequence[str]) -> list[Any]:
+        return await self._open_receivables(SettlementItem.order_no, sorted(set(order_nos)))
+
+    async def open_receivables_of_orgs(self, org_ids: Sequence[uuid.UUID]) -> list[Any]:
+        return await self._open_receivables(SettlementItem.customer_org_id, sorted(set(org_ids)))
+
+    async def open_receivables_by_id(self, order_ids: Sequence[uuid.UUID]) -> list[Any]:
+        return await self._open_receivables(SettlementItem.order_id, sorted(set(order_ids)))
+
+    async def _open_receivables(self, column: Any, values: Sequence[Any]) -> list[Any]:
+        """Rows (not ORM objects: a run may look at every open order) of receivables owed."""
+        out: list[Any] = []
+        for chunk in _chunks(values):
+            query = select(
+                SettlementItem.order_id,
+                SettlementItem.order_no,
+                SettlementItem.customer_org_id,
+                SettlementItem.outstanding_fen,
+                SettlementItem.account_code,
+                SettlementItem.recorded_at,
+            ).where(
+                column.in_(chunk),
                 SettlementItem.direction == "receivable",
                 SettlementItem.outstanding_fen > 0,
             )
-            if lock:
-                query = query.with_for_update()
-            out.extend((await self.session.execute(query)).scalars().all())
+            out.extend((await self.session.execute(query)).all())
         return out
 
-    async def open_receivables_of_orgs(
-        self, org_ids: Sequence[uuid.UUID], *, lock: bool
-    ) -> Sequence[SettlementItem]:
-        out: list[SettlementItem] = []
-        for chunk in _chunks(sorted(set(org_ids))):
-            query = select(SettlementItem).where(
-                SettlementItem.customer_org_id.in_(chunk),
-                SettlementItem.direction == "receivable",
-                SettlementItem.outstanding_fen > 0,
+    async def lock_outstanding(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Row-lock orders (PostgreSQL) and read what they owe now."""
+        found: dict[uuid.UUID, int] = {}
+        for chunk in _chunks(sorted(set(order_ids))):
+            query = (
+                select(SettlementItem.order_id, SettlementItem.outstanding_fen)
+                .where(SettlementItem.order_id.in_(chunk))
+                .with_for_update()
             )
-            if lock:
-                query = query.with_for_update()
-            out.extend((await self.session.execute(query)).scalars().all())
-        return out
+            found.update({oid: fen for oid, fen in (await self.session.execute(query)).all()})
+        return found
 
     async def orders_of_documents(
         self, numbers: Sequence[str]
@@ -252,21 +262,6 @@ class ReceiptRepository:
             )
         return out
 
-    async def open_receivables_by_id(
-        self, order_ids: Sequence[uuid.UUID], *, lock: bool
-    ) -> Sequence[SettlementItem]:
-        out: list[SettlementItem] = []
-        for chunk in _chunks(sorted(set(order_ids))):
-            query = select(SettlementItem).where(
-                SettlementItem.order_id.in_(chunk),
-                SettlementItem.direction == "receivable",
-                SettlementItem.outstanding_fen > 0,
-            )
-            if lock:
-                query = query.with_for_update()
-            out.extend((await self.session.execute(query)).scalars().all())
-        return out
-
     async def items(
         self, order_ids: Sequence[uuid.UUID], *, lock: bool = True
     ) -> dict[uuid.UUID, SettlementItem]:
@@ -277,11 +272,25 @@ class ReceiptRepository:
 
     async def set_outstanding(self, values: Sequence[tuple[uuid.UUID, int]]) -> None:
         """Write what orders still owe (the caller holds their row locks)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One statement per chunk instead of one per order.
+            statement = text(
+                "UPDATE settlement_items AS s SET outstanding_fen = v.fen "
+                "FROM unnest(CAST(:ids AS uuid[]), CAST(:fens AS bigint[])) AS v(id, fen) "
+                "WHERE s.order_id = v.id"
+            )
+            for chunk in _chunks(list(values)):
+                await self.session.execute(
+                    statement, {"ids": [oid for oid, _ in chunk], "fens": [fen for _, fen in chunk]}
+                )
+            return
         table = SettlementItem.__table__
-        statement = (
+        statement_many = (
             update(table)
             .where(table.c.order_id == bindparam("oid"))
             .values(outstanding_fen=bindparam("fen"))
         )
         for chunk in _chunks(list(values)):
-            await self.session.execute(statement, [{"oid": oid, "fen": fen} for oid, fen in chunk])
+            await self.session.execute(
+                statement_many, [{"oid": oid, "fen": fen} for oid, fen in chunk]
+            )

@@ -144,42 +144,52 @@ class ReceiptService:
         return self.read(receipt, await self.repo.allocations(receipt.id))
 
     # automatic matching -----------------------------------------------------------------
-    async def _index(
-        self, memos: Sequence[str], payer_names: Sequence[str]
-    ) -> tuple[MatchIndex, dict[uuid.UUID, SettlementItem]]:
-        """Load (and lock) what the batch could match: referenced orders, known payers' orders."""
+    async def _index(self, memos: Sequence[str], payer_names: Sequence[str]) -> MatchIndex:
+        """What the batch could match: referenced orders (by order, invoice or application
+        number) and the open orders of known payers; read without locks (the caller locks
+        what it matched, `_lock_matched`)."""
         index = MatchIndex(tolerance_fen=await self.repo.tolerance_fen())
-        items: dict[uuid.UUID, SettlementItem] = {}
-        tokens = {t for memo in memos for t in reference_tokens(memo)}
-        for item in await self.repo.open_receivables_by_no(sorted(tokens), lock=True):
-            items[item.order_id] = item
-        documents = await self.repo.orders_of_documents(sorted(tokens))
-        for item in await self.repo.open_receivables_by_id([d[1] for d in documents], lock=True):
-            items[item.order_id] = item
+        rows: dict[uuid.UUID, Any] = {}
+        tokens = sorted({t for memo in memos for t in reference_tokens(memo)})
+        for row in await self.repo.open_receivables_by_no(tokens):
+            rows[row.order_id] = row
+        documents = await self.repo.orders_of_documents(tokens)
+        for row in await self.repo.open_receivables_by_id([d[1] for d in documents]):
+            rows[row.order_id] = row
         for payer in await self.repo.payer_accounts(payer_names):
             index.payer_orgs[(payer.payer_name, payer.payer_account)] = payer.customer_org_id
-        orgs = sorted(set(index.payer_orgs.values()))
-        for item in await self.repo.open_receivables_of_orgs(orgs, lock=True):
-            items[item.order_id] = item
+        for row in await self.repo.open_receivables_of_orgs(sorted(set(index.payer_orgs.values()))):
+            rows[row.order_id] = row
         refs: dict[uuid.UUID, list[str]] = defaultdict(list)
         invoice_of: dict[uuid.UUID, uuid.UUID] = {}
         for number, order_id, invoice_id in documents:
             refs[order_id].append(number)
             if invoice_id is not None:
                 invoice_of[order_id] = invoice_id
-        for item in sorted(items.values(), key=lambda i: (i.recorded_at, i.order_no)):
+        for row in sorted(rows.values(), key=lambda r: (r.recorded_at, r.order_no)):
             index.add_order(
                 OpenOrder(
-                    item.order_id,
-                    item.order_no,
-                    item.customer_org_id,
-                    item.outstanding_fen,
-                    item.account_code,
-                    invoice_of.get(item.order_id),
+                    row.order_id,
+                    row.order_no,
+                    row.customer_org_id,
+                    row.outstanding_fen,
+                    row.account_code,
+                    invoice_of.get(row.order_id),
                 ),
-                *refs.get(item.order_id, ()),
+                *refs.get(row.order_id, ()),
             )
-        return index, items
+        return index
+
+    async def _lock_matched(self, owed_before: dict[uuid.UUID, int]) -> None:
+        """Lock the orders matching used and check they still owe what matching read."""
+        now = await self.repo.lock_outstanding(sorted(owed_before))
+        changed = [oid for oid, fen in owed_before.items() if now.get(oid) != fen]
+        if changed:
+            raise Conflict(
+                f"{len(changed)} order(s) were settled by someone else during matching; run "
+                "it again (importing the same statement again is safe).",
+                code="orders_changed",
+            )
 
     async def match_new(
         self, rows: list[dict[str, Any]], *, actor: str, run_id: uuid.UUID
@@ -193,10 +203,11 @@ class ReceiptService:
         if not rows:
             return outcome
         await take_write_lock(self.repo.session)
-        index, _ = await self._index([r["memo"] for r in rows], [r["payer_name"] for r in rows])
+        index = await self._index([r["memo"] for r in rows], [r["payer_name"] for r in rows])
         now = datetime.now(UTC)
         events = []
         touched: dict[uuid.UUID, OpenOrder] = {}
+        owed_before: dict[uuid.UUID, int] = {}
         for row in rows:
             match = index.match(
                 row["amount_fen"], row["memo"], row["payer_name"], row["payer_account"]
@@ -206,6 +217,8 @@ class ReceiptService:
                 row["status"] = status_of(row["amount_fen"], 0).value
                 outcome.to_check += 1
                 continue
+            for share in match.shares:
+                owed_before.setdefault(share.order.order_id, share.order.outstanding_fen)
             index.apply(match)
             batch_id = uuid.uuid4()
             allocated = sum(s.amount_fen for s in match.shares)
@@ -235,6 +248,7 @@ class ReceiptService:
                 )
             events.append(_allocated_event(batch_id, row, match, actor, org))
             outcome.matched += 1
+        await self._lock_matched(owed_before)
         await self.repo.insert_receipts(rows)
         ledger_rows = [
             {k: a.pop(k) for k in ("ledger_account", "account_code", "legal_entity")}
@@ -288,9 +302,7 @@ class ReceiptService:
         receipts = await self.repo.receipts_to_check(limit)
         if not receipts:
             return MatchRun(examined=0, matched=0, to_check=0)
-        index, items = await self._index(
-            [r.memo for r in receipts], [r.payer_name for r in receipts]
-        )
+        index = await self._index([r.memo for r in receipts], [r.payer_name for r in receipts])
         matched = 0
         for receipt in receipts:
             match = index.match(
@@ -299,6 +311,8 @@ class ReceiptService:
             if match is None:
                 continue
             index.apply(match)
+            # Locked and read again: _allocate refuses an order that now owes less.
+            items = await self.repo.items([s.order.order_id for s in match.shares])
             await self._allocate(
                 receipt,
                 [
