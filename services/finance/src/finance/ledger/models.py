@@ -84,6 +84,7 @@ class JournalLine(Base):
             "legal_entity",
             "account_code",
             "entry_date",
+            postgresql_include=["debit_fen", "credit_fen"],
         ),
         Index(
             "ix_journal_lines_entity_counterparty_account",
@@ -91,6 +92,7 @@ class JournalLine(Base):
             "counterparty_org_id",
             "account_code",
             "entry_date",
+            postgresql_include=["debit_fen", "credit_fen"],
         ),
     )
 

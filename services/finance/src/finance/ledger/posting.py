@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.ledger.models import JournalEntry, JournalLine
@@ -90,9 +89,6 @@ async def post(
     field_prefix: str = "",
     reverses: uuid.UUID | None = None,
 ) -> JournalEntry:
-    existing = await repo.entry_by_source(source_type, source_id)
-    if existing is not None:
-        return existing
     await _check(repo, legal_entity, source_type, source_id, lines, field_prefix)
     entry_id = uuid.uuid4()
     entry = JournalEntry(
@@ -107,7 +103,7 @@ async def post(
         created_by=actor[:120],
         created_at=datetime.now(UTC),
     )
-    entry.lines = [
+    rows = [
         JournalLine(
             entry_id=entry_id,
             line_no=n,
@@ -121,16 +117,13 @@ async def post(
         )
         for n, line in enumerate(lines, start=1)
     ]
-    # A savepoint: a concurrent posting of the same source (unique source) loses here and
-    # gets the winner's entry, without spoiling the caller's transaction.
-    try:
-        async with repo.session.begin_nested():
-            repo.add(entry)
-    except IntegrityError:
-        winner = await repo.entry_by_source(source_type, source_id)
-        if winner is None:
-            raise
-        return winner
+    # One INSERT that does nothing for a source already posted (a repeat, or a concurrent
+    # posting of the same document that committed first): that entry is returned instead.
+    if not await repo.insert_entry(entry, rows):
+        first = await repo.entry_by_source(source_type, source_id)
+        if first is None:  # pragma: no cover - the conflicting row always exists
+            raise RuntimeError(f"entry for {source_type} {source_id} vanished")
+        return first
     return entry
 
 

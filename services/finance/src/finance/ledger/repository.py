@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from finance.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from servicekit.auth import Principal, org_scope_clause
 
-_ACCOUNT_CACHE = "finance.ledger.account_codes"
+#: (database, legal entity) → (valid until, active codes)
+_CODES: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+CODES_TTL = 10.0
 
 
 class LedgerRepository:
@@ -33,19 +38,27 @@ class LedgerRepository:
         return await self.session.get(LedgerAccount, (legal_entity, code))
 
     async def active_codes(self, legal_entity: str) -> frozenset[str]:
-        """Active account codes, read once per transaction (a batch posts many entries)."""
-        cache: dict[str, frozenset[str]] = self.session.info.setdefault(_ACCOUNT_CACHE, {})
-        codes = cache.get(legal_entity)
-        if codes is None:
-            query = select(LedgerAccount.code).where(
-                LedgerAccount.legal_entity == legal_entity, LedgerAccount.active.is_(True)
-            )
-            codes = frozenset((await self.session.execute(query)).scalars().all())
-            cache[legal_entity] = codes
+        """Active account codes of a chart, kept for CODES_TTL seconds per database: posting
+        reads them for every entry, and charts change rarely (a change through this process
+        clears them at once; other replicas see it within the TTL)."""
+        key = (self._database(), legal_entity)
+        cached = _CODES.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        query = select(LedgerAccount.code).where(
+            LedgerAccount.legal_entity == legal_entity, LedgerAccount.active.is_(True)
+        )
+        codes = frozenset((await self.session.execute(query)).scalars().all())
+        _CODES[key] = (time.monotonic() + CODES_TTL, codes)
         return codes
 
     def forget_cached_codes(self) -> None:
-        self.session.info.pop(_ACCOUNT_CACHE, None)
+        database = self._database()
+        for key in [k for k in _CODES if k[0] == database]:
+            _CODES.pop(key, None)
+
+    def _database(self) -> str:
+        return self.session.get_bind().engine.url.render_as_string(hide_password=True)
 
     # -- journal ------------------------------------------------------------------------------
 
@@ -95,6 +108,34 @@ class LedgerRepository:
             JournalEntry.entry_date.desc(), JournalEntry.created_at.desc(), JournalEntry.id
         )
         return (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
+
+    async def insert_entry(self, entry: JournalEntry, lines: list[JournalLine]) -> bool:
+        """Insert an entry and its lines in two statements; False (nothing written) when an
+        entry for the same source exists. The objects become the session's persistent rows."""
+        table = JournalEntry.__table__
+        insert_ = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        values = {c.key: getattr(entry, c.key) for c in table.columns}  # type: ignore[attr-defined]
+        statement = (
+            insert_(table)  # type: ignore[arg-type]
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
+            .returning(table.c.id)  # type: ignore[attr-defined]
+        )
+        if (await self.session.execute(statement)).first() is None:
+            return False
+        line_table = JournalLine.__table__
+        await self.session.execute(
+            insert(line_table),  # type: ignore[arg-type]
+            [{c.key: getattr(ln, c.key) for c in line_table.columns} for ln in lines],  # type: ignore[attr-defined]
+        )
+        # Written already: attach as loaded rows (no second INSERT at flush).
+        entry.lines = lines
+        for obj in (entry, *lines):
+            make_transient_to_detached(obj)
+        self.session.add(entry)
+        return True
 
     def add(self, row: LedgerAccount | JournalEntry) -> None:
         self.session.add(row)

@@ -72,71 +72,92 @@ class ReportRepository:
         self, scope: Scope, date_from: date, date_to: date, *, by_customer: bool
     ) -> Sequence[Any]:
         """Receivables, payables, received, paid, revenue and cost in the period, and the
-        receivable/payable balances at its end, per customer or in total."""
+        receivable/payable balances at its end, per customer or in total.
+
+        Two steps: lines are summed per (customer, account) in one pass — period and
+        to-date sums side by side — and the few rows that leaves are sorted into the groups."""
         period = L.entry_date >= date_from
-        revenue_codes = select(LedgerAccount.code).where(
-            LedgerAccount.legal_entity == scope.legal_entity, LedgerAccount.kind == "revenue"
+        cp = L.counterparty_org_id if by_customer else literal(None)
+        per_account = scope.where(
+            select(
+                cp.label("cp"),
+                L.account_code.label("code"),
+                _sum(period, L.debit_fen).label("pd"),
+                _sum(period, L.credit_fen).label("pc"),
+                func.sum(L.debit_fen).label("td"),
+                func.sum(L.credit_fen).label("tc"),
+            ).where(L.entry_date <= date_to)
         )
-        cost_codes = select(LedgerAccount.code).where(
-            LedgerAccount.legal_entity == scope.legal_entity, LedgerAccount.kind == "cost"
+        per_account = per_account.group_by(*([L.counterparty_org_id] if by_customer else []),
+                                           L.account_code)  # fmt: skip
+        a = per_account.subquery("a")
+        kinds = (
+            select(LedgerAccount.code, LedgerAccount.kind)
+            .where(LedgerAccount.legal_entity == scope.legal_entity)
+            .subquery("k")
         )
-        key = L.counterparty_org_id if by_customer else literal(None)
-        query: Select[Any] = select(
-            key.label("customer_org_id"),
-            _sum(period & _in(RECEIVABLE), L.debit_fen).label("receivable_fen"),
-            _sum(period & _in(RECEIVABLE), L.credit_fen).label("receivable_cleared_fen"),
-            _sum(_in(RECEIVABLE), L.debit_fen - L.credit_fen).label("receivable_balance_fen"),
-            _sum(period & _in(PAYABLE), L.credit_fen).label("payable_fen"),
-            _sum(period & _in(PAYABLE), L.debit_fen).label("payable_cleared_fen"),
-            _sum(_in(PAYABLE), L.credit_fen - L.debit_fen).label("payable_balance_fen"),
-            _sum(period & _in(CASH), L.debit_fen).label("received_fen"),
-            _sum(period & _in(CASH), L.credit_fen).label("paid_fen"),
-            _sum(period & L.account_code.in_(revenue_codes), L.credit_fen - L.debit_fen).label(
-                "revenue_fen"
-            ),
-            _sum(period & L.account_code.in_(cost_codes), L.debit_fen - L.credit_fen).label(
-                "cost_fen"
-            ),
-        ).where(L.entry_date <= date_to)
-        query = scope.where(query)
+
+        def group(prefixes: Sequence[str]) -> ColumnElement[bool]:
+            return or_(*(a.c.code.like(f"{p}%") for p in prefixes))
+
+        def total(condition: ColumnElement[bool], value: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+        query: Select[Any] = (
+            select(
+                (a.c.cp if by_customer else literal(None)).label("customer_org_id"),
+                total(group(RECEIVABLE), a.c.pd).label("receivable_fen"),
+                total(group(RECEIVABLE), a.c.pc).label("receivable_cleared_fen"),
+                total(group(RECEIVABLE), a.c.td - a.c.tc).label("receivable_balance_fen"),
+                total(group(PAYABLE), a.c.pc).label("payable_fen"),
+                total(group(PAYABLE), a.c.pd).label("payable_cleared_fen"),
+                total(group(PAYABLE), a.c.tc - a.c.td).label("payable_balance_fen"),
+                total(group(CASH), a.c.pd).label("received_fen"),
+                total(group(CASH), a.c.pc).label("paid_fen"),
+                total(kinds.c.kind == "revenue", a.c.pc - a.c.pd).label("revenue_fen"),
+                total(kinds.c.kind == "cost", a.c.pd - a.c.pc).label("cost_fen"),
+            )
+            .select_from(a)
+            .outerjoin(kinds, kinds.c.code == a.c.code)
+        )
         if by_customer:
-            query = query.group_by(L.counterparty_org_id).order_by(L.counterparty_org_id)
+            query = query.group_by(a.c.cp).order_by(a.c.cp)
         return (await self.session.execute(query)).all()
 
     async def aging(self, scope: Scope, as_of: date, *, payable: bool) -> Sequence[Any]:
         """Open receivables (or payables) per customer by age of the debits (credits) still
-        open, oldest settled first (FIFO): 0–30, 31–60, 61–90 and over 90 days."""
+        open, oldest settled first (FIFO): 0–30, 31–60, 61–90 and over 90 days.
+
+        Lines are summed per customer and day; window sums over those rows give each
+        customer's balance and, for each day, the amounts booked after it."""
         accounts = _in(PAYABLE if payable else RECEIVABLE)
         grows = L.credit_fen if payable else L.debit_fen
         shrinks = L.debit_fen if payable else L.credit_fen
         cp = L.counterparty_org_id
-        base = scope.where(select().where(accounts, L.entry_date <= as_of))
         daily = (
-            base.add_columns(
-                cp.label("cp"), L.entry_date.label("day"), func.sum(grows).label("amt")
+            scope.where(
+                select(
+                    cp.label("cp"),
+                    L.entry_date.label("day"),
+                    func.sum(grows).label("amt"),
+                    func.sum(grows - shrinks).label("net"),
+                ).where(accounts, L.entry_date <= as_of)
             )
-            .where(grows > 0)
             .group_by(cp, L.entry_date)
             .subquery("daily")
         )
-        balance = (
-            base.add_columns(cp.label("cp"), func.sum(grows - shrinks).label("bal"))
-            .group_by(cp)
-            .subquery("balance")
-        )
-        newer = (
-            func.sum(daily.c.amt).over(
-                partition_by=daily.c.cp,
-                order_by=daily.c.day.desc(),
-                rows=(None, 0),
-            )
-            - daily.c.amt
-        )
-        ranked = (
-            select(daily.c.cp, daily.c.day, daily.c.amt, balance.c.bal, newer.label("newer"))
-            .join(balance, balance.c.cp.is_not_distinct_from(daily.c.cp))
-            .subquery("ranked")
-        )
+        ranked = select(
+            daily.c.cp,
+            daily.c.day,
+            daily.c.amt,
+            func.sum(daily.c.net).over(partition_by=daily.c.cp).label("bal"),
+            (
+                func.sum(daily.c.amt).over(
+                    partition_by=daily.c.cp, order_by=daily.c.day.desc(), rows=(None, 0)
+                )
+                - daily.c.amt
+            ).label("newer"),
+        ).subquery("ranked")
         # The part of a day's amount still open: what the balance leaves after newer amounts.
         left = ranked.c.bal - ranked.c.newer
         open_part = case((left <= 0, 0), (left >= ranked.c.amt, ranked.c.amt), else_=left)
