@@ -52,10 +52,11 @@ test-packages:
 	  echo "=== $$p"; $(UV) run --no-sync pytest --rootdir=$$p $$p -q || exit 1; \
 	done
 
-# Component tests of the console (Vitest); Node.js is required, as PostgreSQL is.
+# Component tests of the console (Vitest), then its type-checked build, which the browser tests
+# in tests-e2e drive; Node.js is required, as PostgreSQL is.
 test-web:
 	@command -v npm >/dev/null 2>&1 || { echo "test-web: Node.js/npm is required (apt-get install nodejs npm)"; exit 1; }
-	cd web && npm ci --no-audit --no-fund --loglevel=error && npm test
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build
 
 test-e2e:
 	$(UV) run --no-sync pytest tests-e2e -q

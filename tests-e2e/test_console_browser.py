@@ -1,0 +1,285 @@
+"""The web console in a real browser (Chromium through Playwright) against the real platform.
+
+The whole platform runs as `make run` runs it — every service and the gateway as its own process
+on SQLite files, the local broker, demo data — on free ports, with the console built in web/dist
+(`make test` builds it before this suite). Screenshots of the main pages go to
+docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from servicekit.localbroker import LocalBroker, free_port
+from servicekit.testing.plugin import unavailable
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "web" / "dist"
+SHOTS = ROOT / "docs" / "screenshots"
+SERVICES = ("sso", "insurance", "risk", "valueadd", "orders", "finance", "gateway")
+ADMIN_PASSWORD = "Demo-Admin-2026"
+STAFF_PASSWORD = "Demo-Staff-2026"
+
+
+def _chromium() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        unavailable("Chromium (apt-get install chromium; .ci/run installs it)")
+    assert path
+    return path
+
+
+@dataclass
+class RunningPlatform:
+    url: str
+    ports: dict[str, int]
+    logs: Path
+
+    def tail(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-30:])
+            for p in sorted(self.logs.glob("*.log"))
+        )
+
+
+_PREPARE = """
+import runpy, sys
+name = sys.argv[1]
+for command in ("migrate", "demo-data"):
+    sys.argv = [name, command]
+    try:
+        runpy.run_module(name, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code:
+            raise
+"""
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("the console is not built: run `make web` (make test builds it first)")
+    folder = tmp_path_factory.mktemp("platform")
+    ports = {name: free_port() for name in SERVICES}
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    broker = LocalBroker()
+    broker.start()
+    env = {**os.environ}
+    for name in SERVICES:
+        prefix = name.upper()
+        env[f"{prefix}_ENVIRONMENT"] = "development"
+        env[f"{prefix}_DATABASE_URL"] = f"sqlite+aiosqlite:///{folder}/{name}.db"
+        env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
+        env[f"{prefix}_INTERNAL_JWKS_URL"] = f"{gateway}/.well-known/internal-jwks.json"
+        env[f"{prefix}_CONSUMER_SESSION_TIMEOUT_MS"] = "2000"
+        env[f"{prefix}_CONSUMER_HEARTBEAT_INTERVAL_MS"] = "300"
+        env[f"{prefix}_LOG_JSON"] = "false"
+        if name != "gateway":
+            env[f"GATEWAY_{prefix}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    env["SSO_ISSUER"] = f"{gateway}/auth"
+    env["GATEWAY_PUBLIC_URL"] = gateway
+    env["GATEWAY_OIDC_ISSUER"] = f"{gateway}/auth"
+    env["GATEWAY_CONSOLE_DIR"] = str(DIST)
+    env["GATEWAY_ENTITLEMENT_POLL_SECONDS"] = "0.5"
+    env["ORDERS_EXPORT_DIR"] = str(folder / "exports")
+    logs = folder / "logs"
+    logs.mkdir()
+    procs: list[subprocess.Popen[bytes]] = []
+    running = RunningPlatform(gateway, ports, logs)
+    try:
+        # As `make run` prepares them, each service's migrate + demo-data, all at once.
+        prepare = [
+            subprocess.Popen(
+                [sys.executable, "-c", _PREPARE, name],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=(logs / f"{name}-prepare.log").open("wb"),
+            )
+            for name in SERVICES
+        ]
+        for name, proc in zip(SERVICES, prepare, strict=True):
+            if proc.wait(300) != 0:
+                pytest.fail(f"{name}: migrate/demo-data failed:\n{running.tail()}")
+        for name in SERVICES:
+            log = (logs / f"{name}.log").open("wb")
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        name,
+                        "serve",
+                        "--no-migrate",
+                        "--port",
+                        str(ports[name]),
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + 90
+        for name in SERVICES:
+            url = f"http://127.0.0.1:{ports[name]}/healthz"
+            while True:
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{name} did not start:\n{running.tail()}")
+                time.sleep(0.3)
+        yield running
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        broker.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(platform: RunningPlatform) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=_chromium(), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: Any, platform: RunningPlatform, username: str, password: str) -> Any:
+    """A fresh browser context; the console sends it to sso's login page; back on the portal."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{platform.url}/")
+    page.wait_for_url(re.compile(r".*/auth/login.*"), timeout=30_000)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-test="current-user"]', timeout=30_000)
+    return page
+
+
+def portal_entries(page: Any) -> set[str]:
+    page.wait_for_selector('[data-test^="portal-tile-"]', timeout=30_000)
+    tiles = page.locator('[data-test^="portal-tile-"]')
+    return {
+        str(tiles.nth(i).get_attribute("data-test")).removeprefix("portal-tile-")
+        for i in range(tiles.count())
+    }
+
+
+def api(page: Any, method: str, path: str, body: Any = None) -> Any:
+    """Call the API from inside the signed-in page, as the console does (cookie + CSRF header)."""
+    base = re.match(r"https?://[^/]+", page.url).group(0)  # type: ignore[union-attr]
+    csrf = page.request.get(f"{base}/bff/session").json()["csrf_token"]
+    response = page.request.fetch(
+        f"{base}{path}", method=method, data=body, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.ok, f"{method} {path}: {response.status} {response.text()}"
+    return response.json()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+# Each institution type sees exactly the entries DOMAIN.md grants its type (its staff's role
+# asks for every business entry; the institution's entitlement decides).
+EXPECTED = {
+    "platform.staff": {"insurance", "risk", "valueadd", "orders", "finance"},
+    "huacheng.staff": {"insurance", "finance"},
+    "yunying.staff": {"insurance", "risk"},
+    "chexiang.staff": {"valueadd"},
+}
+
+
+def test_each_institution_type_sees_exactly_its_entries(
+    browser: Any, platform: RunningPlatform
+) -> None:
+    for username, expected in EXPECTED.items():
+        page = sign_in(browser, platform, username, STAFF_PASSWORD)
+        assert portal_entries(page) == expected, username
+        if username == "platform.staff":
+            shot(page, "portal")
+        page.context.close()
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    assert "sso" in portal_entries(admin) or admin.locator('[data-test="menu-group-sso"]').count()
+    admin.context.close()
+
+
+def test_narrowing_an_entitlement_changes_the_users_portal(
+    browser: Any, platform: RunningPlatform
+) -> None:
+    staff = sign_in(browser, platform, "yunying.staff", STAFF_PASSWORD)
+    assert portal_entries(staff) == {"insurance", "risk"}
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    institutions = api(admin, "GET", "/api/sso/v1/admin/institutions?text=YUNYING")
+    items = institutions["items"] if isinstance(institutions, dict) else institutions
+    yunying = next(i for i in items if i["code"] == "YUNYING")
+    path = f"/api/sso/v1/admin/institutions/{yunying['id']}/entitlement"
+    current = api(admin, "GET", path)
+    narrowed = [
+        {"entry": e["entry"], "enabled": e["enabled"], "functions": e["functions"],
+         "target_url": e.get("target_url")}
+        for e in current["entries"] if e["entry"] != "risk" and (e["enabled"] or e["functions"])
+    ]  # fmt: skip
+    api(admin, "PUT", path, {"entries": narrowed})
+    deadline = time.monotonic() + 15
+    while True:
+        staff.reload()
+        if portal_entries(staff) == {"insurance"}:
+            break
+        assert time.monotonic() < deadline, "the portal did not change within 15 s"
+        time.sleep(0.5)
+    admin.context.close()
+    staff.context.close()
+
+
+def test_an_orders_trajectory_shows_each_step(browser: Any, platform: RunningPlatform) -> None:
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    session = api(admin, "GET", "/bff/session")
+    customer = session["institution"]["id"]
+    order = api(admin, "POST", "/api/orders/v1/orders", {
+        "category": "risk_assessment", "direction": "receivable", "customer_org_id": customer,
+        "amount": "1234.56", "source_service": "risk", "source_ref": f"e2e-{time.time_ns()}",
+        "sign_date": "2026-11-20",
+    })  # fmt: skip
+    api(admin, "POST", f"/api/orders/v1/orders/{order['id']}/transitions",
+        {"to": "reconciled", "note": "对账确认 e2e"})  # fmt: skip
+    admin.goto(f"{platform.url}/console/orders/orders/{order['id']}")
+    admin.wait_for_selector('[data-test^="trajectory-item-"]', timeout=30_000)
+    steps = admin.locator('[data-test^="trajectory-item-"]')
+    assert [steps.nth(i).get_attribute("data-test") for i in range(steps.count())] == [
+        "trajectory-item-created",
+        "trajectory-item-reconciled",
+    ]
+    assert "1,234.56" in admin.locator('[data-test="order-amount"]').inner_text()
+    shot(admin, "order-detail")
+    admin.goto(f"{platform.url}/console/orders/orders")
+    admin.wait_for_selector(f'[data-test="order-row-{order["order_no"]}"]', timeout=30_000)
+    shot(admin, "order-list")
+    admin.context.close()
