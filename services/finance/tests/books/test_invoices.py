@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from servicekit.testing.tokens import TestTokenIssuer
@@ -228,3 +230,25 @@ async def test_reject_withdraw_free_the_remainder_and_scoping(
     assert [a["status"] for a in listed.json()] == ["withdrawn", "rejected"]
     item = (await client.get(f"/v1/settlement-items/{order}", headers=h)).json()
     assert item["uninvoiced"] == "200.00"
+
+
+async def test_concurrent_applications_never_over_invoice_an_order(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    token_issuer: TestTokenIssuer,
+    books: Any,
+    database_url: str,
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has a single writer; the row lock under test is PostgreSQL's")
+    org = uuid.uuid4()
+    h = books.headers(token_issuer, org)
+    (order,) = await books.record_orders(app, org, 10_000)
+    body = books.application_body([(order, "60.00")])
+    answers = await asyncio.gather(
+        *(client.post("/v1/invoices/applications", json=body, headers=h) for _ in range(6))
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 422, 422, 422, 422, 422], [a.text for a in answers]
+    item = (await client.get(f"/v1/settlement-items/{order}", headers=h)).json()
+    assert (item["invoice_pending"], item["uninvoiced"]) == ("60.00", "40.00")
