@@ -122,6 +122,14 @@ class Platform:
     sso_settings: SsoSettings
     gateway_settings: GatewaySettings
 
+    @asynccontextmanager
+    async def replica(self, **update: Any) -> AsyncIterator[str]:
+        """Another gateway on the same database (a second replica, or this one restarted)."""
+        port = free_port()
+        app = create_app(definition, self.gateway_settings.model_copy(update=update))
+        async with serving(app, port):
+            yield f"http://127.0.0.1:{port}"
+
     @staticmethod
     def order_body(customer_org_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
         return order_body(customer_org_id, **overrides)

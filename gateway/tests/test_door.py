@@ -325,3 +325,24 @@ async def test_internal_jwks_publishes_the_signing_key(platform: Any) -> None:
     runtime = runtime_of(platform)
     assert runtime.signer.current.kid in [k["kid"] for k in jwks["keys"]]
     assert all(k["alg"] == "ES256" and "d" not in k for k in jwks["keys"])
+
+
+async def test_a_second_replica_serves_the_session_and_honours_a_logout(
+    platform: Any, browsers: Callable[[], Any]
+) -> None:
+    """Two replicas on one database: a session started on one works on the other (as after a
+    restart: the second replica starts with empty caches), and a logout on the first ends it
+    on the second within the recheck interval (0 s here)."""
+    async with platform.replica(session_recheck_seconds=0) as replica_url:
+        admin = browsers()
+        await admin.login("platform.admin", DEMO_ADMIN_PASSWORD)
+        cookie = admin.http.cookies.get(platform.gateway_settings.session_cookie_name)
+        name = platform.gateway_settings.session_cookie_name
+        async with httpx.AsyncClient(base_url=replica_url, cookies={name: cookie}) as other:
+            assert (await other.get("/api/orders/v1/orders")).status_code == 200
+            me = (await other.get("/bff/session")).json()
+            assert me["user"]["username"] == "platform.admin"
+            await admin.call("POST", "/bff/logout")
+            after = await other.get("/api/orders/v1/orders")
+            assert after.status_code == 401
+            assert after.json()["code"] == "session_expired"
