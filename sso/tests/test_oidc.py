@@ -659,3 +659,33 @@ async def test_purge_keeps_what_still_matters(world: World, db: Any) -> None:
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+async def test_brute_force_through_the_login_form(world: World, admin: Any, db: Any) -> None:
+    """The Nth wrong password on the real form locks the account (audited); the right one is
+    then refused with no session, until an administrator unlocks it."""
+    params = {
+        "client_id": world.bff["client_id"],
+        "redirect_uri": world.bff["redirect_uris"][0],
+        "response_type": "code",
+        "scope": "openid",
+    }
+    _, fields = await world.login_form(str(httpx.URL("/login", params=params)))
+    name = world.user["username"]
+    for _ in range(5):  # SSO_LOCKOUT_THRESHOLD
+        wrong = await world.browser.post(
+            "/login", data={**fields, "username": name, "password": "Wrong-Horse-1"}
+        )
+        assert wrong.status_code == 401 and "sso_session" not in wrong.headers.get("set-cookie", "")
+    [locked] = await db.audit("user.locked", world.user["id"])
+    assert locked.detail == "5 consecutive wrong passwords"
+    right = await world.browser.post(
+        "/login", data={**fields, "username": name, "password": PASSWORD}
+    )
+    assert right.status_code == 401 and "账号已被锁定" in right.text
+    assert "sso_session" not in right.headers.get("set-cookie", "")
+    await admin.call("POST", f"/v1/admin/users/{world.user['id']}/unlock")
+    after = await world.browser.post(
+        "/login", data={**fields, "username": name, "password": PASSWORD}
+    )
+    assert after.status_code == 303 and "sso_session" in after.headers.get("set-cookie", "")
