@@ -232,6 +232,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         configure_logging("finance", "WARNING", False)
         issuer = TestTokenIssuer()
+        if args.profile_sql:
+            _profile_sql()
         app = create_app(
             definition,
             settings,
@@ -286,6 +288,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.keep_db:
             await db.drop()
     return results
+
+
+SQL_TIMES: dict[str, list[float]] = {}
+
+
+def _profile_sql() -> None:
+    """--profile-sql: time spent per kind of statement (printed at the end)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        conn.info["t0"] = time.monotonic()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        key = " ".join(statement.split())[:90]
+        SQL_TIMES.setdefault(key, []).append(
+            time.monotonic() - conn.info.pop("t0", time.monotonic())
+        )
 
 
 def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetime) -> str:
@@ -348,10 +370,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--profile-sql", action="store_true")
     parser.add_argument("--write", help="markdown file to write the section into")
     args = parser.parse_args()
     started = datetime.now(UTC)
     results = asyncio.run(run(args))
+    for key, times in sorted(SQL_TIMES.items(), key=lambda kv: -sum(kv[1]))[:15]:
+        print(f"{sum(times):8.2f}s {len(times):7d}x {key}", file=sys.stderr)
     text = markdown(args, results, started)
     print(text)
     if args.write:

@@ -58,7 +58,7 @@ class ChannelRepository:
 
     async def insert_lines(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert(ChannelBillLine), list(rows))
+            await self.session.execute(insert(ChannelBillLine.__table__), list(rows))
 
     async def lines(self, bill_id: uuid.UUID) -> Sequence[ChannelBillLine]:
         query = (
@@ -73,7 +73,7 @@ class ChannelRepository:
             delete(ReconciliationItem).where(ReconciliationItem.bill_id == bill_id)
         )
         if rows:
-            await self.session.execute(insert(ReconciliationItem), list(rows))
+            await self.session.execute(insert(ReconciliationItem.__table__), list(rows))
 
     async def items(self, bill_id: uuid.UUID, outcome: str | None) -> Sequence[ReconciliationItem]:
         query = select(ReconciliationItem).where(ReconciliationItem.bill_id == bill_id)

@@ -32,7 +32,7 @@ def reference_tokens(memo: str) -> list[str]:
     return found
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: one object per order in an index
 class OpenOrder:
     """A receivable order still owed (from finance's settlement items)."""
 
@@ -66,14 +66,16 @@ class MatchIndex:
     by_reference: dict[str, list[OpenOrder]] = field(default_factory=dict)
     payer_orgs: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     by_org: dict[uuid.UUID, list[OpenOrder]] = field(default_factory=lambda: defaultdict(list))
+    _known: set[uuid.UUID] = field(default_factory=set)
 
     def add_order(self, order: OpenOrder, *references: str) -> None:
-        for ref in (order.order_no, *references):
-            bucket = self.by_reference.setdefault(ref, [])
-            if order not in bucket:
-                bucket.append(order)
-        if order not in self.by_org[order.customer_org_id]:
-            self.by_org[order.customer_org_id].append(order)
+        """Add each order once (a second call for the same order id is ignored)."""
+        if order.order_id in self._known:
+            return
+        self._known.add(order.order_id)
+        for ref in dict.fromkeys((order.order_no, *references)):
+            self.by_reference.setdefault(ref, []).append(order)
+        self.by_org[order.customer_org_id].append(order)
 
     def payer_org(self, name: str, account: str) -> uuid.UUID | None:
         return self.payer_orgs.get((name, account)) or self.payer_orgs.get((name, ""))

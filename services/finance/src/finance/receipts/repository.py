@@ -129,7 +129,7 @@ class ReceiptRepository:
 
     async def insert_receipts(self, rows: Sequence[dict[str, Any]]) -> None:
         for chunk in _chunks(rows):
-            await self.session.execute(insert(Receipt), list(chunk))
+            await self.session.execute(insert(Receipt.__table__), list(chunk))
 
     async def existing_receipt_nos(self, numbers: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -169,7 +169,7 @@ class ReceiptRepository:
 
     async def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
         for chunk in _chunks(rows):
-            await self.session.execute(insert(Allocation), list(chunk))
+            await self.session.execute(insert(Allocation.__table__), list(chunk))
 
     def add(self, row: Receipt | Allocation | PayerAccount | CashSetting) -> None:
         self.session.add(row)

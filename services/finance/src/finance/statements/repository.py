@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.receipts.models import Receipt
@@ -34,15 +34,27 @@ class StatementRepository:
     ) -> dict[str, tuple[int, int]]:
         """流水号 already imported for the account → (income, expense) as imported."""
         found: dict[str, tuple[int, int]] = {}
+        line = BankStatementLine
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Joined to the list as an array: a long IN list of parameters is compared row by
+            # row once the table has grown past what the planner last saw.
+            statement = text(
+                "SELECT l.serial_no, l.income_fen, l.expense_fen FROM bank_statement_lines l "
+                "JOIN unnest(CAST(:serials AS text[])) AS v(serial) ON l.serial_no = v.serial "
+                "WHERE l.bank_account = :account"
+            )
+            for start in range(0, len(serials), 50_000):
+                chunk = list(serials[start : start + 50_000])
+                rows = await self.session.execute(
+                    statement, {"serials": chunk, "account": account_no}
+                )
+                for serial, income, expense in rows.all():
+                    found[serial] = (income, expense)
+            return found
         for start in range(0, len(serials), _CHUNK):
-            chunk = serials[start : start + _CHUNK]
-            query = select(
-                BankStatementLine.serial_no,
-                BankStatementLine.income_fen,
-                BankStatementLine.expense_fen,
-            ).where(
-                BankStatementLine.bank_account == account_no,
-                BankStatementLine.serial_no.in_(chunk),
+            part = serials[start : start + _CHUNK]
+            query = select(line.serial_no, line.income_fen, line.expense_fen).where(
+                line.bank_account == account_no, line.serial_no.in_(part)
             )
             for serial, income, expense in (await self.session.execute(query)).all():
                 found[serial] = (income, expense)
@@ -51,7 +63,7 @@ class StatementRepository:
     async def insert_lines(self, rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), _CHUNK):
             await self.session.execute(
-                insert(BankStatementLine), list(rows[start : start + _CHUNK])
+                insert(BankStatementLine.__table__), list(rows[start : start + _CHUNK])
             )
 
     async def lines(
