@@ -40,6 +40,14 @@ export const consolePages: ConsolePage[] = [
   { name: 'orders-analysis', path: 'analysis', entry: 'orders', title: 'menu.orders.analysis', requires: ['orders.analysis.query'], icon: 'TrendCharts', component: () => import('@/views/orders/AnalysisPage.vue') },
   { name: 'orders-imports', path: 'imports', entry: 'orders', title: 'menu.orders.imports', requires: ['orders.order.create'], icon: 'Upload', component: () => import('@/views/orders/ImportsPage.vue') },
   { name: 'orders-exports', path: 'exports', entry: 'orders', title: 'menu.orders.exports', requires: ['orders.order.query'], icon: 'Download', component: () => import('@/views/orders/ExportsPage.vue') },
+
+  // Finance (财务中心, entry `finance`)
+  { name: 'finance-invoices', path: 'invoices', entry: 'finance', title: 'menu.finance.invoices', requires: ['finance.invoice.query'], icon: 'Document', component: () => import('@/views/finance/InvoicesPage.vue') },
+  { name: 'finance-statements', path: 'bank-statements', entry: 'finance', title: 'menu.finance.statements', requires: ['finance.bank_statement.query'], icon: 'CreditCard', component: () => import('@/views/finance/StatementsPage.vue') },
+  { name: 'finance-matching', path: 'matching', entry: 'finance', title: 'menu.finance.matching', requires: ['finance.allocation.query'], icon: 'Connection', component: () => import('@/views/finance/MatchingPage.vue') },
+  { name: 'finance-payments', path: 'payment-requests', entry: 'finance', title: 'menu.finance.payments', requires: ['finance.payment_request.query'], icon: 'Wallet', component: () => import('@/views/finance/PaymentRequestsPage.vue') },
+  { name: 'finance-channels', path: 'channel-reconciliation', entry: 'finance', title: 'menu.finance.channels', requires: ['finance.channel_reconciliation.query'], icon: 'Switch', component: () => import('@/views/finance/ChannelReconciliationPage.vue') },
+  { name: 'finance-reports', path: 'reports', entry: 'finance', title: 'menu.finance.reports', requires: ['finance.report.query'], icon: 'DataLine', component: () => import('@/views/finance/ReportsPage.vue') },
 ]
 
 /** Does the user hold every function the page needs? */

@@ -45,7 +45,12 @@ export function formatYuan(
   options: { symbol?: boolean } = {},
 ): string {
   if (value === null || value === undefined || value === '') return '—'
-  const fen = typeof value === 'bigint' ? value : toFen(value)
+  let fen: bigint
+  try {
+    fen = typeof value === 'bigint' ? value : toFen(value)
+  } catch {
+    return String(value) // not a plain decimal: show it as sent rather than guess
+  }
   const plain = fenToYuan(fen)
   const negative = plain.startsWith('-')
   const [whole, cents] = (negative ? plain.slice(1) : plain).split('.')
