@@ -45,6 +45,23 @@ async def take_write_lock(session: AsyncSession) -> None:
         )
 
 
+async def bulk_insert(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows (dicts with the same keys) in the caller's transaction: COPY on
+    PostgreSQL (a statement import writes 100,000s of rows), batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        columns = list(rows[0])
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+        )
+        return
+    for chunk in _chunks(rows):
+        await session.execute(insert(table), list(chunk))
+
+
 class ReceiptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -128,8 +145,7 @@ class ReceiptRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def insert_receipts(self, rows: Sequence[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows):
-            await self.session.execute(insert(Receipt.__table__), list(chunk))
+        await bulk_insert(self.session, Receipt.__table__, rows)
 
     async def existing_receipt_nos(self, numbers: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -168,8 +184,7 @@ class ReceiptRepository:
         return (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
 
     async def insert_allocations(self, rows: Sequence[dict[str, Any]]) -> None:
-        for chunk in _chunks(rows):
-            await self.session.execute(insert(Allocation.__table__), list(chunk))
+        await bulk_insert(self.session, Allocation.__table__, rows)
 
     def add(self, row: Receipt | Allocation | PayerAccount | CashSetting) -> None:
         self.session.add(row)
@@ -219,6 +234,35 @@ class ReceiptRepository:
                 SettlementItem.outstanding_fen > 0,
             )
             out.extend((await self.session.execute(query)).all())
+        return out
+
+    async def open_receivables_near(
+        self, wanted: Sequence[tuple[uuid.UUID, int]], tolerance_fen: int
+    ) -> list[Any]:
+        """Open receivables of these institutions owing from the amount up to amount +
+        tolerance: the only candidates of the payer rule. Elsewhere than on PostgreSQL, all
+        the institutions' open receivables (a superset)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return await self.open_receivables_of_orgs(sorted({org for org, _ in wanted}))
+        statement = text(
+            "SELECT DISTINCT s.order_id, s.order_no, s.customer_org_id, s.outstanding_fen, "
+            "s.account_code, s.recorded_at FROM settlement_items s "
+            "JOIN unnest(CAST(:orgs AS uuid[]), CAST(:amounts AS bigint[])) AS v(org, fen) "
+            "ON s.customer_org_id = v.org AND s.outstanding_fen BETWEEN v.fen AND v.fen + :tol "
+            "WHERE s.direction = 'receivable'"
+        )
+        out: list[Any] = []
+        for start in range(0, len(wanted), 50_000):
+            part = wanted[start : start + 50_000]
+            result = await self.session.execute(
+                statement,
+                {
+                    "orgs": [o for o, _ in part],
+                    "amounts": [a for _, a in part],
+                    "tol": tolerance_fen,
+                },
+            )
+            out.extend(result.all())
         return out
 
     async def lock_outstanding(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

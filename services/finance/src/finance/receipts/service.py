@@ -144,7 +144,9 @@ class ReceiptService:
         return self.read(receipt, await self.repo.allocations(receipt.id))
 
     # automatic matching -----------------------------------------------------------------
-    async def _index(self, memos: Sequence[str], payer_names: Sequence[str]) -> MatchIndex:
+    async def _index(
+        self, memos: Sequence[str], payers: Sequence[tuple[str, str, int]]
+    ) -> MatchIndex:
         """What the batch could match: referenced orders (by order, invoice or application
         number) and the open orders of known payers; read without locks (the caller locks
         what it matched, `_lock_matched`)."""
@@ -156,9 +158,16 @@ class ReceiptService:
         documents = await self.repo.orders_of_documents(tokens)
         for row in await self.repo.open_receivables_by_id([d[1] for d in documents]):
             rows[row.order_id] = row
-        for payer in await self.repo.payer_accounts(payer_names):
+        for payer in await self.repo.payer_accounts([name for name, _, _ in payers]):
             index.payer_orgs[(payer.payer_name, payer.payer_account)] = payer.customer_org_id
-        for row in await self.repo.open_receivables_of_orgs(sorted(set(index.payer_orgs.values()))):
+        wanted = {
+            (org, fen)
+            for name, account, fen in payers
+            if (org := index.payer_org(name, account)) is not None
+        }
+        for row in await self.repo.open_receivables_near(
+            sorted(wanted, key=str), index.tolerance_fen
+        ):
             rows[row.order_id] = row
         refs: dict[uuid.UUID, list[str]] = defaultdict(list)
         invoice_of: dict[uuid.UUID, uuid.UUID] = {}
@@ -203,7 +212,10 @@ class ReceiptService:
         if not rows:
             return outcome
         await take_write_lock(self.repo.session)
-        index = await self._index([r["memo"] for r in rows], [r["payer_name"] for r in rows])
+        index = await self._index(
+            [r["memo"] for r in rows],
+            [(r["payer_name"], r["payer_account"], r["amount_fen"]) for r in rows],
+        )
         now = datetime.now(UTC)
         events = []
         touched: dict[uuid.UUID, OpenOrder] = {}
@@ -302,7 +314,10 @@ class ReceiptService:
         receipts = await self.repo.receipts_to_check(limit)
         if not receipts:
             return MatchRun(examined=0, matched=0, to_check=0)
-        index = await self._index([r.memo for r in receipts], [r.payer_name for r in receipts])
+        index = await self._index(
+            [r.memo for r in receipts],
+            [(r.payer_name, r.payer_account, r.amount_fen) for r in receipts],
+        )
         matched = 0
         for receipt in receipts:
             match = index.match(

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.receipts.models import Receipt
+from finance.receipts.repository import bulk_insert
 from finance.statements.models import BankAccount, BankStatementLine
 
 _CHUNK = 5_000
@@ -61,10 +62,7 @@ class StatementRepository:
         return found
 
     async def insert_lines(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            await self.session.execute(
-                insert(BankStatementLine.__table__), list(rows[start : start + _CHUNK])
-            )
+        await bulk_insert(self.session, BankStatementLine.__table__, rows)
 
     async def lines(
         self,
