@@ -91,6 +91,7 @@ def env_for(ports: Ports, urls: dict[str, str]) -> dict[str, str]:
 
 async def prepare_databases(urls: dict[str, str], ports: Ports) -> tuple[str, str]:
     """Migrate; sso's demo data; the gateway's OIDC client and a partner client of TECH."""
+    from gateway.main import definition as gateway_definition
     from orders.main import definition as orders_definition
     from servicekit.cli import load_demo_data
     from servicekit.db import create_engine, create_sessionmaker, unit_of_work
@@ -103,8 +104,6 @@ async def prepare_databases(urls: dict[str, str], ports: Ports) -> tuple[str, st
     from sso.config import Settings as SsoSettings
     from sso.demo import demo_org_id
     from sso.main import definition as sso_definition
-
-    from gateway.main import definition as gateway_definition
 
     for definition, url in (
         (sso_definition, urls["sso"]),
@@ -211,6 +210,14 @@ class WrkResult:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    #: CPU time (user + system) each server process spent per request during the run, ms.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -221,18 +228,60 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> WrkResult:
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    connections: int,
+    seconds: int,
+    pids: dict[str, int] | None = None,
+) -> WrkResult:
     args = ["wrk", "-t", "2" if connections > 1 else "1", "-c", str(connections),
             "-d", f"{seconds}s", "--latency"]  # fmt: skip
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
+    before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    spent = {name: cpu_seconds(pid) - before[name] for name, pid in (pids or {}).items()}
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw errors:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return WrkResult(rps, p50, p99)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    cpu = {name: seconds_spent * 1000 / max(requests, 1) for name, seconds_spent in spent.items()}
+    return WrkResult(rps, p50, p99, requests, cpu)
+
+
+def profile_gateway(
+    folder: str, pid: int, mode: tuple[str, dict[str, str]], args: argparse.Namespace
+) -> None:
+    """Sample the gateway with py-spy (if installed) during one more bearer run; print where
+    its time goes by function (inclusive), the stacks in DIR/gateway.collapsed."""
+    if shutil.which("py-spy") is None:
+        print("py-spy not installed: no profile")
+        return
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    collapsed = out / "gateway.collapsed"
+    spy = subprocess.Popen(
+        ["py-spy", "record", "-p", str(pid), "-d", str(args.seconds), "-r", "200",
+         "--format", "raw", "-o", str(collapsed), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1)
+    wrk(*mode, args.connections, args.seconds)
+    spy.wait(60)
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack.split(";")):
+            name = frame.split(" (")[0] + " " + frame.split("/")[-1].split(":")[0].rstrip(")")
+            inclusive[name] = inclusive.get(name, 0) + int(count)
+    print(f"gateway profile, {total} samples; inclusive share of the top functions:")
+    for name, count in sorted(inclusive.items(), key=lambda kv: -kv[1])[:45]:
+        print(f"  {100 * count / total:5.1f}%  {name}")
 
 
 def host_probe() -> float:
@@ -260,7 +309,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         gateway_secret, partner_secret = await prepare_databases(urls, ports)
         env = env_for(ports, urls)
         env["GATEWAY_OIDC_CLIENT_SECRET"] = gateway_secret
-        for name, port in (("sso", ports.sso), ("orders", ports.orders), ("gateway", ports.gateway)):
+        for name, port in (
+            ("sso", ports.sso),
+            ("orders", ports.orders),
+            ("gateway", ports.gateway),
+        ):
             env_one = {**env, f"{name.upper()}_LOG_JSON": "true"}
             processes.append(
                 Process(name, [name, "serve", "--no-migrate", "--port", str(port)], env_one,
@@ -312,16 +365,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for url, headers in modes.values():
             wrk(url, headers, 8, 2)
 
+        pids = {p.name: p.proc.pid for p in processes if p.name in ("orders", "gateway")}
         throughput: dict[str, list[WrkResult]] = {m: [] for m in modes}
         latency: dict[str, list[WrkResult]] = {m: [] for m in modes}
         probes = [host_probe()]
         for round_no in range(args.rounds):
             for mode, (url, headers) in modes.items():
-                throughput[mode].append(wrk(url, headers, args.connections, args.seconds))
+                throughput[mode].append(wrk(url, headers, args.connections, args.seconds, pids))
                 latency[mode].append(wrk(url, headers, 1, args.seconds))
                 print(f"round {round_no + 1} {mode}: {throughput[mode][-1].rps:.0f} req/s, "
                       f"p50 {latency[mode][-1].p50_ms:.2f} ms at 1 connection")  # fmt: skip
             probes.append(host_probe())
+        if args.profile:
+            profile_gateway(args.profile, pids["gateway"], modes["bearer"], args)
         return {"throughput": throughput, "latency": latency, "probes": probes, "args": args}
     finally:
         for proc in reversed(processes):
@@ -358,8 +414,9 @@ def render(result: dict[str, Any], command: str) -> str:
         f"before/between rounds: {', '.join(f'{p:.0f}' for p in result['probes'])}.",
         "",
         "| mode | req/s | × direct | p50 ms (1 conn) | p99 ms (1 conn) | added p50 ms | "
-        f"added p99 ms | p50 ms ({args.connections} conn) | p99 ms ({args.connections} conn) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"added p99 ms | p50 ms ({args.connections} conn) | p99 ms ({args.connections} conn) | "
+        "CPU ms/req orders | CPU ms/req gateway |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
     for mode in tp:
@@ -373,7 +430,9 @@ def render(result: dict[str, Any], command: str) -> str:
         lines.append(
             f"| {mode} | {rps:,.0f} | {ratio:.2f} | {p50:.2f} | {p99:.2f} | "
             f"{'—' if mode == 'direct' else f'{added50:+.2f}'} | "
-            f"{'—' if mode == 'direct' else f'{added99:+.2f}'} | {loaded50:.2f} | {loaded99:.2f} |"
+            f"{'—' if mode == 'direct' else f'{added99:+.2f}'} | {loaded50:.2f} | {loaded99:.2f} | "
+            f"{med([r.cpu_ms.get('orders', 0) for r in tp[mode]]):.2f} | "
+            f"{med([r.cpu_ms.get('gateway', 0) for r in tp[mode]]):.2f} |"
         )
         if mode != "direct":
             ok = ratio >= 0.8 and added50 <= 1.0 and added99 <= 5.0
@@ -382,7 +441,15 @@ def render(result: dict[str, Any], command: str) -> str:
                 f"(target ≥ 0.80), added p50 {added50:.2f} ms (≤ 1), added p99 {added99:.2f} ms "
                 "(≤ 5)."
             )
-    lines += ["", *verdicts, ""]
+    lines += [
+        "",
+        *verdicts,
+        "",
+        "CPU ms/req is the CPU time (user + system, from /proc) each server process spent per "
+        "request in the throughput runs: unlike req/s and latency it hardly depends on what else "
+        "the shared machine is doing, so the gateway's cost against the service's is read there.",
+        "",
+    ]
     lines.append(
         "Per-round figures (req/s): "
         + "; ".join(f"{m} {', '.join(f'{r.rps:,.0f}' for r in tp[m])}" for m in tp)
@@ -398,6 +465,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--orders", type=int, default=50, help="orders seeded")
     parser.add_argument("--write", help="write the markdown section to this file")
+    parser.add_argument("--profile", help="folder for a py-spy profile of the gateway (optional)")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     text = render(result, "uv run python benchmarks/gateway_overhead.py " + " ".join(sys.argv[1:]))
