@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.order.models import Order, OrderReview, RedemptionFact
+from orders.order.models import Order, OrderMonthlyTotal, OrderReview, RedemptionFact
 from servicekit.auth import Principal, scoped
 
 
@@ -109,13 +109,16 @@ class AnalysisRepository:
             query = query.where(literal_column("1") == 0)
         return query
 
-    def _period(self, period: str) -> ColumnElement[str]:
+    def _period(self, period: str) -> ColumnElement[Any]:
         """created_at's business date (Asia/Shanghai) as YYYY-MM-DD or YYYY-MM. China has kept
         UTC+8 without daylight saving since 1991, so SQLite may add 8 hours."""
         if self._postgres:
-            pattern = "YYYY-MM-DD" if period == "day" else "YYYY-MM"
-            local = func.timezone(literal_column("'Asia/Shanghai'"), Order.created_at)
-            return func.to_char(local, pattern)
+            # A fixed +8 h on the UTC wall time is cheaper per row than a zone lookup (and
+            # to_char), and exact for China; the bucket start is formatted in Python.
+            local = func.timezone(literal_column("'UTC'"), Order.created_at) + literal_column(
+                "interval '8 hours'"
+            )
+            return func.date_trunc(literal_column(f"'{period}'"), local)
         pattern = "%Y-%m-%d" if period == "day" else "%Y-%m"
         return func.strftime(pattern, Order.created_at, "+8 hours")
 
@@ -136,19 +139,83 @@ class AnalysisRepository:
             query = query.group_by(*grouped).order_by(*grouped)
         rows = (await self.session.execute(self._where(query, scope, principal))).all()
         result = []
+        pattern = "%Y-%m-%d" if period == "day" else "%Y-%m"
         for row in rows:
             values = dict(zip([n for n in dimensions if n in by], row, strict=False))
             n, fen = row[-2], row[-1]
             if not n:
                 continue  # no grouping and nothing matched: one row of count 0
-            result.append((values.get("period"), values.get("category"), values.get("status"),
+            bucket = values.get("period")
+            if isinstance(bucket, datetime):  # PostgreSQL: the bucket's start
+                bucket = bucket.strftime(pattern)
+            result.append((bucket, values.get("category"), values.get("status"),
                            values.get("customer_org_id"), int(n), int(fen)))  # fmt: skip
+        return result
+
+    async def monthly_totals(
+        self,
+        scope: Scope,
+        months: tuple[str | None, str | None],
+        by: Sequence[str],
+        principal: Principal,
+    ) -> Sequence[tuple[str | None, str | None, str | None, uuid.UUID | None, int, int]]:
+        """`totals` by month from order_monthly_totals, for a scope of whole months (first
+        and last month inclusive, YYYY-MM)."""
+        t = OrderMonthlyTotal
+        dimensions: dict[str, Any] = {
+            "period": t.month,
+            "category": t.category,
+            "status": t.status,
+            "customer_org_id": t.customer_org_id,
+        }
+        grouped = [column for name, column in dimensions.items() if name in by]
+        count, fen = func.sum(t.count), func.sum(t.amount_fen)
+        query = scoped(select(*grouped, count, fen), t.customer_org_id, principal)
+        first, last = months
+        if first is not None:
+            query = query.where(t.month >= first)
+        if last is not None:
+            query = query.where(t.month <= last)
+        if scope.categories:
+            query = query.where(t.category.in_(scope.categories))
+        if scope.customer_org_id is not None:
+            query = query.where(t.customer_org_id == scope.customer_org_id)
+        if grouped:
+            query = query.group_by(*grouped).order_by(*grouped)
+        query = query.having(count > 0)
+        names = [n for n in dimensions if n in by]
+        result = []
+        for row in (await self.session.execute(query)).all():
+            values = dict(zip(names, row, strict=False))
+            result.append((values.get("period"), values.get("category"), values.get("status"),
+                           values.get("customer_org_id"), int(row[-2]), int(row[-1])))  # fmt: skip
         return result
 
     def _seconds(self, start: Any, end: Any) -> ColumnElement[Any]:
         if self._postgres:
             return func.extract("epoch", end - start)
         return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+
+    async def cycle_stats(
+        self, scope: Scope, steps: Sequence[tuple[Milestone, Milestone]], principal: Principal
+    ) -> list[StepStats]:
+        """`step_stats` of several steps; on PostgreSQL in one scan (ordered-set aggregates
+        skip the NULL durations of orders that did not reach both ends)."""
+        if not self._postgres:
+            return [await self.step_stats(scope, a, b, principal) for a, b in steps]
+        columns: list[Any] = []
+        for start, end in steps:
+            seconds = self._seconds(start, end)
+            columns += [
+                func.count(seconds),
+                func.percentile_disc(0.5).within_group(seconds),
+                func.percentile_disc(0.9).within_group(seconds),
+            ]
+        row = (await self.session.execute(self._where(select(*columns), scope, principal))).one()
+        return [
+            StepStats(int(row[i]), _float(row[i + 1]), _float(row[i + 2]))
+            for i in range(0, len(columns), 3)
+        ]
 
     async def step_stats(
         self, scope: Scope, start: Milestone, end: Milestone, principal: Principal
@@ -197,6 +264,54 @@ class AnalysisRepository:
         rows = (await self.session.execute(self._where(query, scope, principal))).all()
         return [(str(b), int(n)) for b, n in rows]
 
+    async def cycle_operators(
+        self, scope: Scope, principal: Principal
+    ) -> tuple[list[list[tuple[str, int]]], list[tuple[str, int]]]:
+        """Who took each STEP's last step (created→invoiced, invoiced→settled,
+        created→settled), and who created the orders: on PostgreSQL one scan with GROUPING
+        SETS and filtered counts; elsewhere a query each."""
+        invoiced = Order.first_invoiced_at.is_not(None)
+        settled = Order.first_settled_at.is_not(None)
+        if not self._postgres:
+            steps = [
+                (Order.created_at, Order.first_invoiced_at, Order.first_invoiced_by),
+                (Order.first_invoiced_at, Order.first_settled_at, Order.first_settled_by),
+                (Order.created_at, Order.first_settled_at, Order.first_settled_by),
+            ]
+            ops = [
+                list(await self.step_operators(scope, end, by, principal, start))
+                for start, end, by in steps
+            ]
+            return ops, list(await self.creators(scope, principal))
+        counts: list[Any] = [
+            func.count().filter(invoiced),
+            func.count().filter(and_(invoiced, settled)),
+            func.count().filter(settled),
+            func.count(),
+        ]
+        keys = (Order.first_invoiced_by, Order.first_settled_by, Order.created_by)
+        query = select(*(func.grouping(k) for k in keys), *keys, *counts).group_by(
+            func.grouping_sets(*keys)
+        )
+        found: list[list[tuple[str, int]]] = [[], [], [], []]  # 3 steps, creators
+        for row in (await self.session.execute(self._where(query, scope, principal))).all():
+            g_invoiced, g_settled, _g_created, inv_by, set_by, created_by = row[:6]
+            c_invoiced, c_both, c_settled, c_all = row[6:]
+            if not g_invoiced:
+                if inv_by is not None and c_invoiced:
+                    found[0].append((str(inv_by), int(c_invoiced)))
+            elif not g_settled:
+                if set_by is not None:
+                    if c_both:
+                        found[1].append((str(set_by), int(c_both)))
+                    if c_settled:
+                        found[2].append((str(set_by), int(c_settled)))
+            elif c_all:
+                found[3].append((str(created_by), int(c_all)))
+        for group in found:
+            group.sort(key=lambda item: (-item[1], item[0]))
+        return found[:3], found[3]
+
     async def creators(self, scope: Scope, principal: Principal) -> Sequence[tuple[str, int]]:
         query = (
             select(Order.created_by, func.count())
@@ -205,6 +320,29 @@ class AnalysisRepository:
         )
         rows = (await self.session.execute(self._where(query, scope, principal))).all()
         return [(str(b), int(n)) for b, n in rows]
+
+    async def usage_by(
+        self, scope: Scope, keys: Sequence[Any], principal: Principal
+    ) -> list[list[tuple[Any, int, int]]]:
+        """`usage` for several fact columns: on PostgreSQL one scan with GROUPING SETS."""
+        if not self._postgres:
+            return [list(await self.usage(scope, key, principal)) for key in keys]
+        query = select(
+            *(func.grouping(k) for k in keys),
+            *keys,
+            func.count(),
+            func.sum(RedemptionFact.amount_fen),
+        ).group_by(func.grouping_sets(*keys))
+        found: list[list[tuple[Any, int, int]]] = [[] for _ in keys]
+        n = len(keys)
+        for row in (await self.session.execute(self._facts_where(query, scope, principal))).all():
+            which = next(i for i in range(n) if not row[i])
+            value = row[n + which]
+            if value is not None:
+                found[which].append((value, int(row[2 * n]), int(row[2 * n + 1])))
+        for group in found:
+            group.sort(key=lambda item: (-item[1], item[0]))
+        return found
 
     async def usage(
         self, scope: Scope, key: Any, principal: Principal

@@ -19,6 +19,7 @@ from orders.analysis.schemas import (
     CycleTimes,
     Dimension,
     Operator,
+    Period,
     ReviewScore,
     ReviewScores,
     ReviewsQuery,
@@ -51,7 +52,12 @@ class AnalysisService:
 
     async def totals(self, query: TotalsQuery, principal: Principal) -> Totals:
         by = [d.value for d in query.by]
-        rows = await self.repo.totals(_scope(query), query.period.value, by, principal)
+        months = _whole_months(query)
+        if months is not None and (query.period == Period.month or "period" not in by):
+            # Whole months: the monthly summary answers without reading every order.
+            rows = await self.repo.monthly_totals(_scope(query), months, by, principal)
+        else:
+            rows = await self.repo.totals(_scope(query), query.period.value, by, principal)
         return Totals(
             period=query.period,
             by=[d for d in Dimension if d in query.by],
@@ -73,9 +79,9 @@ class AnalysisService:
     async def cycle_times(self, query: AnalysisScope, principal: Principal) -> CycleTimes:
         scope = _scope(query)
         steps = []
-        for start, end, start_at, end_at, end_by in STEPS:
-            stats = await self.repo.step_stats(scope, start_at, end_at, principal)
-            operators = await self.repo.step_operators(scope, end_at, end_by, principal, start_at)
+        all_stats = await self.repo.cycle_stats(scope, [(s[2], s[3]) for s in STEPS], principal)
+        all_operators, creators = await self.repo.cycle_operators(scope, principal)
+        for (start, end, *_), stats, operators in zip(STEPS, all_stats, all_operators, strict=True):
             steps.append(
                 CycleTime(
                     start=start,
@@ -86,25 +92,25 @@ class AnalysisService:
                     operators=[Operator(by=by, count=n) for by, n in operators],
                 )
             )
-        creators = await self.repo.creators(scope, principal)
         return CycleTimes(steps=steps, creators=[Operator(by=b, count=n) for b, n in creators])
 
     async def usage(self, query: AnalysisScope, principal: Principal) -> Usage:
-        scope = _scope(query)
-
-        async def by(column: Any, label: Any = str) -> list[UsageRow]:
-            rows = await self.repo.usage(scope, column, principal)
-            return [
+        columns = (
+            RedemptionFact.car_model,
+            RedemptionFact.city_code,
+            RedemptionFact.used_hour,
+            RedemptionFact.used_weekday,
+        )
+        labels: tuple[Any, ...] = (str, str, lambda h: f"{int(h):02d}", lambda d: str(int(d)))
+        groups = await self.repo.usage_by(_scope(query), columns, principal)
+        car, city, hour, weekday = (
+            [
                 UsageRow(key=label(k), count=n, amount=Money.from_fen(fen).amount)
                 for k, n, fen in rows
             ]
-
-        return Usage(
-            by_car_model=await by(RedemptionFact.car_model),
-            by_city=await by(RedemptionFact.city_code),
-            by_hour=await by(RedemptionFact.used_hour, lambda h: f"{int(h):02d}"),
-            by_weekday=await by(RedemptionFact.used_weekday, lambda d: str(int(d))),
+            for label, rows in zip(labels, groups, strict=True)
         )
+        return Usage(by_car_model=car, by_city=city, by_hour=hour, by_weekday=weekday)
 
     async def reviews(self, query: ReviewsQuery, principal: Principal) -> ReviewScores:
         rows = await self.repo.review_scores(_scope(query), query.by, principal)
@@ -165,6 +171,21 @@ def _scope(query: AnalysisScope) -> Scope:
         created=instants(query.created_from, query.created_to),
         categories=[c.value for c in query.category],
         customer_org_id=query.customer_org_id,
+    )
+
+
+def _whole_months(query: AnalysisScope) -> tuple[str | None, str | None] | None:
+    """The scope as whole months (first, last; None = open), or None when it cuts a month:
+    from the 1st of a month, to the last day of a month or to today or later (the current
+    month holds nothing after today)."""
+    first, last = query.created_from, query.created_to
+    if first is not None and first.day != 1:
+        return None
+    if last is not None and (last + timedelta(days=1)).day != 1 and last < _today():
+        return None
+    return (
+        first.strftime("%Y-%m") if first else None,
+        last.strftime("%Y-%m") if last else None,
     )
 
 

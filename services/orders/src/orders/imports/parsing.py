@@ -192,6 +192,10 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+#: column → (its parents' keys, its own key) in the OrderCreate body.
+_TARGETS = {column: (target[:-1], target[-1]) for column, target in COLUMNS.items()}
+
+
 def to_body(rows: list[Row]) -> tuple[dict[str, Any], list[tuple[int, str, str, str]]]:
     """The OrderCreate body of an order's rows (nested as the API's JSON), and the problems
     found on the way: (row offset, column, code, message) — an order column on a later row
@@ -202,17 +206,17 @@ def to_body(rows: list[Row]) -> tuple[dict[str, Any], list[tuple[int, str, str, 
     for offset, row in enumerate(rows):
         line: dict[str, Any] = {}
         for column, value in row.items():
-            *parents, leaf = COLUMNS[column]
-            if parents == ["lines"]:
+            parents, leaf = _TARGETS[column]
+            if parents == ("lines",):
                 line[leaf] = value
                 continue
             node = body
             for key in parents:
                 node = node.setdefault(key, {})
-            if offset and node.get(leaf, value) != value:
+            earlier = node.setdefault(leaf, value)
+            if earlier != value:
                 problems.append((offset, column, "inconsistent_order_column",
-                                 f"differs from the order's first row ({node[leaf]})"))  # fmt: skip
-            node.setdefault(leaf, value)
+                                 f"differs from the order's first row ({earlier})"))  # fmt: skip
         if line:
             lines.append(line)
     if lines:

@@ -31,6 +31,13 @@ from orders.db import Base, JsonDocument, UtcDateTime
 _SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
 
 
+#: What the analyses read of an order besides institution and creation time.
+ANALYSED_COLUMNS = [
+    "category", "status", "amount_fen", "created_by", "first_invoiced_at",
+    "first_invoiced_by", "first_settled_at", "first_settled_by",
+]  # fmt: skip
+
+
 class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -48,6 +55,19 @@ class Order(Base):
             "ix_orders_org_category_status_created",
             *("customer_org_id", "category", "status", "created_at", "id"),
         ),
+        # Analyses (PostgreSQL only, migration orders_0007): index-only scans over the few
+        # columns the totals and cycle times read, per institution and platform-wide.
+        Index(
+            "ix_orders_analysis_org_created",
+            "customer_org_id",
+            "created_at",
+            postgresql_include=ANALYSED_COLUMNS,
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_orders_analysis_created",
+            "created_at",
+            postgresql_include=["customer_org_id", *ANALYSED_COLUMNS],
+        ).ddl_if(dialect="postgresql"),
         # Date-range filters (and the settlement list's sign-date selection).
         Index("ix_orders_sign_date", "sign_date"),
         Index("ix_orders_invoiced_at", "invoiced_at"),
@@ -201,3 +221,19 @@ class RedemptionFact(Base):
     merchant_name: Mapped[str | None] = mapped_column(String(200))
     product_id: Mapped[str | None] = mapped_column(String(64))
     product_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class OrderMonthlyTotal(Base):
+    """Counts and amounts per Shanghai month of creation, institution, category and status,
+    kept in the transaction of every change (created: +1; each step: −1 old, +1 new status):
+    platform-wide totals by month read these instead of every order."""
+
+    __tablename__ = "order_monthly_totals"
+    __table_args__ = (Index("ix_order_monthly_totals_org_month", "customer_org_id", "month"),)
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    customer_org_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +21,7 @@ from orders.order.models import (
     FinanceRecord,
     Order,
     OrderLine,
+    OrderMonthlyTotal,
     OrderNumberCounter,
     OrderReview,
     OrderStatusChange,
@@ -28,6 +31,10 @@ from servicekit.auth import Principal, scoped
 
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
+
+
+#: (month YYYY-MM, institution, category, status) of order_monthly_totals.
+TotalsKey = tuple[str, uuid.UUID, str, str]
 
 
 @dataclass(frozen=True)
@@ -62,14 +69,21 @@ class OrderRepository:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def by_sources(self, sources: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
-        """The existing orders of these source references (one query per 500)."""
+        """The existing orders of these source references: per source service one
+        `source_ref IN (…)` lookup of ≤ 500 (the unique index's range; a row-value IN list
+        would not use it on PostgreSQL)."""
         found: dict[tuple[str, str], Order] = {}
-        unique = list(dict.fromkeys(sources))
-        for start in range(0, len(unique), 500):
-            part = unique[start : start + 500]
-            query = select(Order).where(tuple_(Order.source_service, Order.source_ref).in_(part))
-            for order in (await self.session.execute(query)).scalars():
-                found[(order.source_service, order.source_ref)] = order
+        refs: dict[str, list[str]] = {}
+        for service, ref in dict.fromkeys(sources):
+            refs.setdefault(service, []).append(ref)
+        for service, wanted in refs.items():
+            for start in range(0, len(wanted), 500):
+                query = select(Order).where(
+                    Order.source_service == service,
+                    Order.source_ref.in_(wanted[start : start + 500]),
+                )
+                for order in (await self.session.execute(query)).scalars():
+                    found[(order.source_service, order.source_ref)] = order
         return found
 
     async def visible_by_id(self, order_id: uuid.UUID, principal: Principal) -> Order | None:
@@ -193,30 +207,20 @@ class OrderRepository:
         few multi-row statements; False (nothing kept) when a source reference or order
         number was taken meanwhile."""
 
-        def rows(objects: Sequence[Any]) -> list[dict[str, Any]]:
-            if not objects:
-                return []
-            columns = [c.key for c in objects[0].__table__.columns]
-            return [
-                {c: v for c in columns if (v := getattr(o, c)) is not None or c == "extension"}
-                for o in objects
-            ]
-
-        orders = rows([n.order for n in new])
-        lines = rows([line for n in new for line in n.lines])
-        steps = rows([n.first_step for n in new])
-        facts = rows([n.fact for n in new if n.fact is not None])
+        orders = [n.order for n in new]
+        lines = [line for n in new for line in n.lines]
+        steps = [n.first_step for n in new]
+        facts = [n.fact for n in new if n.fact is not None]
         try:
             async with self.session.begin_nested():
-                # Columns left out (None) differ per row: insert rows of one shape together.
                 for table, values in (
                     (Order.__table__, orders),
                     (OrderLine.__table__, lines),
                     (OrderStatusChange.__table__, steps),
                     (RedemptionFact.__table__, facts),
                 ):
-                    for shape in _by_shape(values):
-                        await self.session.execute(insert(table), shape)
+                    if values:
+                        await self.session.execute(insert(table), values)
         except IntegrityError:
             return False
         return True
@@ -230,6 +234,29 @@ class OrderRepository:
             await self.session.flush()
         except StaleDataError as exc:
             raise OrderChangedMeanwhile() from exc
+
+    async def add_to_totals(self, deltas: dict[TotalsKey, tuple[int, int]]) -> None:
+        """Adds (count, fen) to the monthly totals, creating rows as needed — in key order, so
+        concurrent transactions lock the rows they share in the same order."""
+        if not deltas:
+            return
+        table = OrderMonthlyTotal.__table__
+        dialect = self.session.get_bind().dialect.name
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        statement = upsert.on_conflict_do_update(
+            index_elements=["month", "customer_org_id", "category", "status"],
+            set_={
+                "count": table.c.count + upsert.excluded.count,
+                "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
+            },
+        )
+        rows = [
+            {"month": m, "customer_org_id": o, "category": c, "status": s, "count": n,
+             "amount_fen": fen}
+            for (m, o, c, s), (n, fen) in sorted(deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3]))
+        ]  # fmt: skip
+        for row in rows:  # one statement per row: a multi-row upsert may not touch a row twice
+            await self.session.execute(statement, row)
 
     async def reserve_order_numbers(self, day: str, count: int) -> int:
         """The first of `count` consecutive numbers of the day, reserved in one statement."""
@@ -266,10 +293,3 @@ class OrderRepository:
             return 1
         except IntegrityError:  # another transaction created today's row first
             return int((await self.session.execute(bump)).scalar_one())
-
-
-def _by_shape(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row), []).append(row)
-    return list(groups.values())

@@ -21,7 +21,7 @@ from orders.order.models import (
     OrderStatusChange,
     RedemptionFact,
 )
-from orders.order.repository import OrderFilter, OrderRepository
+from orders.order.repository import OrderFilter, OrderRepository, TotalsKey
 from orders.order.schemas import (
     Counterparty,
     FinanceRecordRead,
@@ -62,10 +62,10 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 class NewOrder:
     """A new order's rows and its `orders.order.created` event, before they are written."""
 
-    order: Order
-    lines: list[OrderLine]
-    first_step: OrderStatusChange
-    fact: RedemptionFact | None
+    order: dict[str, Any]  # column values of `orders`
+    lines: list[dict[str, Any]]
+    first_step: dict[str, Any]
+    fact: dict[str, Any] | None
     event: EventEnvelope[OrderCreatedV1]
 
 
@@ -148,6 +148,7 @@ class OrderService:
                 for k, i in enumerate(todo)
             ]
             if await self.repo.add_many(built):
+                await self.repo.add_to_totals(_created_totals([b.order for b in built]))
                 await self.outbox.add(self.repo.session, *(b.event for b in built))
                 for i in todo:
                     results[i] = "created"
@@ -165,81 +166,88 @@ class OrderService:
         day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
         number = await self.repo.next_order_number(day)
         new = self._new_order(data, principal, f"OC{day}{number:06d}", now)
-        if not await self.repo.add_new(new.order, new.first_step, new.lines):
+        order = Order(**new.order)
+        lines = [OrderLine(**line) for line in new.lines]
+        if not await self.repo.add_new(order, OrderStatusChange(**new.first_step), lines):
             return None
         if new.fact is not None:
-            self.repo.add(new.fact)
+            self.repo.add(RedemptionFact(**new.fact))
+        await self.repo.add_to_totals(_created_totals([new.order]))
         await self.outbox.add(self.repo.session, new.event)
-        return new.order
+        return order
 
     @staticmethod
     def _new_order(
         data: OrderCreate, principal: Principal, order_no: str, now: datetime
     ) -> NewOrder:
-        """The rows and the event of a new order (nothing written yet)."""
-        order = Order(
-            id=uuid.uuid4(),
-            order_no=order_no,
-            category=data.category.value,
-            direction=data.direction.value,
-            customer_org_id=data.customer_org_id,
-            counterparty_name=data.counterparty.name if data.counterparty else None,
-            counterparty_id=data.counterparty.id if data.counterparty else None,
-            seller=data.seller.value if data.seller else None,
-            amount_fen=_amount_fen(data),
-            tax_rate_bp=_basis_points(data.tax_rate),
-            extension=data.extension,
-            source_service=data.source_service,
-            source_ref=data.source_ref,
-            status=OrderStatus.created.value,
-            sign_date=data.sign_date,
-            invoiced_fen=0,
-            settled_fen=0,
-            created_by=principal.subject,
-            created_at=now,
-            version=1,
-        )
+        """The rows (column values) and the event of a new order, nothing written yet. Plain
+        dicts: a bulk import inserts them as they are (building ORM objects cost more than the
+        INSERTs); `create` makes the ORM objects from them."""
+        order_id = uuid.uuid4()
+        amount_fen = _amount_fen(data)
+        order: dict[str, Any] = {
+            "id": order_id,
+            "order_no": order_no,
+            "category": data.category.value,
+            "direction": data.direction.value,
+            "customer_org_id": data.customer_org_id,
+            "counterparty_name": data.counterparty.name if data.counterparty else None,
+            "counterparty_id": data.counterparty.id if data.counterparty else None,
+            "seller": data.seller.value if data.seller else None,
+            "amount_fen": amount_fen,
+            "tax_rate_bp": _basis_points(data.tax_rate),
+            "extension": data.extension,
+            "source_service": data.source_service,
+            "source_ref": data.source_ref,
+            "status": OrderStatus.created.value,
+            "sign_date": data.sign_date,
+            "invoiced_fen": 0,
+            "settled_fen": 0,
+            "created_by": principal.subject,
+            "created_at": now,
+            "version": 1,
+        }
         lines = [
-            OrderLine(
-                order_id=order.id,
-                line_no=line_no,
-                description=line.description,
-                quantity_milli=int(line.quantity.scaleb(3)),
-                unit_price_fen=Money(amount=line.unit_price).fen,
+            {
+                "order_id": order_id,
+                "line_no": line_no,
+                "description": line.description,
+                "quantity_milli": int(line.quantity.scaleb(3)),
+                "unit_price_fen": Money(amount=line.unit_price).fen,
                 # A line without its own rate is taxed at the order's.
-                tax_rate_bp=_basis_points(
+                "tax_rate_bp": _basis_points(
                     line.tax_rate if line.tax_rate is not None else data.tax_rate
                 ),
-                amount_fen=Money(amount=line.amount or Decimal(0)).fen,
-            )
+                "amount_fen": Money(amount=line.amount or Decimal(0)).fen,
+            }
             for line_no, line in enumerate(data.lines or (), start=1)
         ]
-        first_step = OrderStatusChange(
-            order_id=order.id,
-            from_status=None,
-            to_status=OrderStatus.created.value,
-            at=now,
-            by=principal.subject,
-            cause=request_id_var.get(),
-            note=None,
-        )
+        first_step = {
+            "order_id": order_id,
+            "from_status": None,
+            "to_status": OrderStatus.created.value,
+            "at": now,
+            "by": principal.subject,
+            "cause": request_id_var.get(),
+            "note": None,
+        }
         event = new_event(
             "orders.order.created",
             OrderCreatedV1(
-                order_id=order.id,
-                order_no=order.order_no,
+                order_id=order_id,
+                order_no=order_no,
                 category=data.category,
                 direction=data.direction,
-                customer_org_id=order.customer_org_id,
-                amount=Money.from_fen(order.amount_fen),
-                source_service=order.source_service,
-                source_ref=order.source_ref,
-                sign_date=order.sign_date,
-                created_by=order.created_by,
+                customer_org_id=data.customer_org_id,
+                amount=Money.from_fen(amount_fen),
+                source_service=data.source_service,
+                source_ref=data.source_ref,
+                sign_date=data.sign_date,
+                created_by=principal.subject,
             ),
             producer=PRODUCER,
-            aggregate_id=order.id,
-            org_id=order.customer_org_id,
+            aggregate_id=order_id,
+            org_id=data.customer_org_id,
             correlation_id=request_id_var.get(),
         )
         return NewOrder(order, lines, first_step, redemption_fact(order), event)
@@ -376,6 +384,12 @@ class OrderService:
         if order.status != step.source:
             raise ValueError(f"{step} does not start from the order's status {order.status}")
         now = datetime.now(UTC)
+        month = totals_month(order.created_at)
+        key = (month, order.customer_org_id, order.category)
+        await self.repo.add_to_totals(
+            {(*key, step.source.value): (-1, -order.amount_fen),
+             (*key, step.target.value): (1, order.amount_fen)}
+        )  # fmt: skip
         order.status = step.target.value
         for name, value in lifecycle.milestone_updates(step.target, now).items():
             setattr(order, name, value)
@@ -451,29 +465,44 @@ def content_key(data: OrderCreate) -> ContentKey:
     return (data.category.value, data.direction.value, data.customer_org_id, _amount_fen(data))
 
 
-def redemption_fact(order: Order) -> RedemptionFact | None:
-    """The analysis row of a value-added redemption (None for other categories)."""
-    ext = order.extension
-    if order.category != OrderCategory.value_added_redemption.value or not ext:
+def redemption_fact(order: dict[str, Any]) -> dict[str, Any] | None:
+    """The analysis row (`order_redemption_facts`) of a value-added redemption, from the
+    order's column values; None for other categories."""
+    ext = order["extension"]
+    if order["category"] != OrderCategory.value_added_redemption.value or not ext:
         return None
     used = ext.get("coupon_used_at")
     local = datetime.fromisoformat(used).astimezone(BUSINESS_TZ) if used else None
     location, merchant, product = (ext.get(k) or {} for k in ("location", "merchant", "product"))
-    return RedemptionFact(
-        order_id=order.id,
-        customer_org_id=order.customer_org_id,
-        created_at=order.created_at,
-        amount_fen=order.amount_fen,
-        used_at=local,
-        used_hour=local.hour if local else None,
-        used_weekday=local.isoweekday() if local else None,
-        car_model=ext.get("car_model"),
-        city_code=location.get("city_code"),
-        merchant_id=merchant.get("id"),
-        merchant_name=merchant.get("name"),
-        product_id=product.get("id"),
-        product_name=product.get("name"),
-    )
+    return {
+        "order_id": order["id"],
+        "customer_org_id": order["customer_org_id"],
+        "created_at": order["created_at"],
+        "amount_fen": order["amount_fen"],
+        "used_at": local,
+        "used_hour": local.hour if local else None,
+        "used_weekday": local.isoweekday() if local else None,
+        "car_model": ext.get("car_model"),
+        "city_code": location.get("city_code"),
+        "merchant_id": merchant.get("id"),
+        "merchant_name": merchant.get("name"),
+        "product_id": product.get("id"),
+        "product_name": product.get("name"),
+    }
+
+
+def totals_month(created_at: datetime) -> str:
+    """The month of order_monthly_totals: the Shanghai month of creation, YYYY-MM."""
+    return created_at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+
+
+def _created_totals(orders: Sequence[dict[str, Any]]) -> dict[TotalsKey, tuple[int, int]]:
+    deltas: dict[TotalsKey, tuple[int, int]] = {}
+    for o in orders:
+        key = (totals_month(o["created_at"]), o["customer_org_id"], o["category"], o["status"])
+        n, fen = deltas.get(key, (0, 0))
+        deltas[key] = (n + 1, fen + o["amount_fen"])
+    return deltas
 
 
 def _org_not_visible() -> Forbidden:
@@ -529,9 +558,10 @@ def _summary_fields(order: Order) -> dict[str, Any]:
 
 
 def _amount_fen(data: OrderCreate) -> int:
-    # The schema fills `amount` from the lines when it was omitted.
+    # The schema fills `amount` from the lines when it was omitted, and has checked it is
+    # yuan with at most two decimals: scaling by 100 is exact.
     assert data.amount is not None
-    return Money(amount=data.amount).fen
+    return int(data.amount.scaleb(2))
 
 
 def _fen(amount: Decimal | None) -> int | None:
