@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from finance.statements.parsing import parse_statement
 from servicekit.testing.tokens import TestTokenIssuer
+from shared_schemas import ReceiptAllocatedV1
 
 
 def load_support() -> ModuleType:
@@ -185,6 +186,23 @@ async def test_import_matches_by_rule_and_reimport_changes_nothing(
     listed = await client.get(f"/v1/bank-statements?bank_account={account}", headers=h)
     assert len(listed.json()) == 5
     assert await outstanding(app, short.order_id) == 500
+
+    # What the order center reads (its handler parses the same v1 contract).
+    parsed = [ReceiptAllocatedV1.model_validate(e["payload"]) for e in events]
+    assert {p.orders[0].order_id for p in parsed} == {
+        by_ref.order_id,
+        by_payer.order_id,
+        short.order_id,
+    }
+    # An automatic match is unmatched like a manual one: the order owes again.
+    s1 = (await client.get(f"/v1/receipts/{receipts['S1']['id']}", headers=h)).json()
+    undone = await client.post(
+        f"/v1/receipts/{s1['id']}/allocations/{s1['allocations'][0]['batch_id']}/reversal",
+        json={"reason": "付款人付错"},
+        headers=h,
+    )
+    assert (undone.json()["status"], undone.json()["to_check"]) == ("outstanding", True)
+    assert await outstanding(app, by_ref.order_id) == 128_050
 
 
 async def test_run_is_posted_once_and_balanced(
