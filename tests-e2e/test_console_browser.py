@@ -283,3 +283,46 @@ def test_an_orders_trajectory_shows_each_step(browser: Any, platform: RunningPla
     admin.wait_for_selector(f'[data-test="order-row-{order["order_no"]}"]', timeout=30_000)
     shot(admin, "order-list")
     admin.context.close()
+
+
+def test_an_invoice_issued_in_finance_appears_on_the_order(
+    browser: Any, platform: RunningPlatform
+) -> None:
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    customer = api(admin, "GET", "/bff/session")["institution"]["id"]
+    order = api(admin, "POST", "/api/orders/v1/orders", {
+        "category": "risk_assessment", "direction": "receivable", "customer_org_id": customer,
+        "amount": "318.00", "source_service": "risk", "source_ref": f"e2e-inv-{time.time_ns()}",
+        "sign_date": "2026-11-21",
+    })  # fmt: skip
+    api(admin, "POST", f"/api/orders/v1/orders/{order['id']}/transitions", {"to": "reconciled"})
+    # finance records the order from orders.order.created (over the broker) before it can bill it
+    deadline = time.monotonic() + 30
+    while True:
+        base = re.match(r"https?://[^/]+", admin.url).group(0)  # type: ignore[union-attr]
+        found = admin.request.get(f"{base}/api/finance/v1/settlement-items/{order['id']}")
+        if found.ok:
+            break
+        assert time.monotonic() < deadline, "finance did not record the order within 30 s"
+        time.sleep(0.5)
+    application = api(admin, "POST", "/api/finance/v1/invoices/applications", {
+        "legal_entity": "technology_company",
+        "buyer": {"name": "科技公司（平台运营）", "tax_id": "91110000MA01ABCDE1"},
+        "lines": [{"order_id": order["id"], "description": "风险评估服务费",
+                   "tax_code": "3040201990000000000", "tax_rate": "0.06", "amount": "318.00"}],
+    })  # fmt: skip
+    invoice_no = f"{time.time_ns()}"[:20].ljust(20, "0")
+    api(admin, "POST", f"/api/finance/v1/invoices/applications/{application['id']}/issue",
+        {"invoice_no": invoice_no, "issue_date": "2026-11-25"})  # fmt: skip
+    # finance.invoice.issued reaches orders over the broker; the order page shows it.
+    deadline = time.monotonic() + 30
+    while True:
+        admin.goto(f"{platform.url}/console/orders/orders/{order['id']}")
+        admin.wait_for_selector('[data-test="order-status"]', timeout=30_000)
+        if admin.locator('[data-test^="trajectory-item-invoiced"]').count():
+            break
+        assert time.monotonic() < deadline, "the issued invoice did not reach the order in 30 s"
+        time.sleep(1)
+    assert "318.00" in admin.locator('[data-test="order-invoiced-amount"]').inner_text()
+    shot(admin, "order-invoiced")
+    admin.context.close()
