@@ -11,13 +11,13 @@ SERVICES = [
 ]
 
 print("\n综合管理平台 — starting on embedded defaults (SQLite files in var/, local broker on :9092)")
-print("  Platform:  http://127.0.0.1:8000   (health: http://127.0.0.1:8000/healthz)")
+print("  Platform:  http://127.0.0.1:8000   <- open this: the web console (log in there)")
+print("            health http://127.0.0.1:8000/healthz, partner tokens http://127.0.0.1:8000/auth/token")
 for name, port in SERVICES[1:]:
     print(f"  {name:<10} http://127.0.0.1:{port}/docs   readiness: http://127.0.0.1:{port}/readyz")
 print("  Demo logins (demo database only; see sso/README.md):")
 print("    platform.admin / Demo-Admin-2026   (platform operator)")
 print("    huacheng.admin, yunying.admin, chexiang.admin / Demo-Admin-2026   (institution admins)")
 print("    huacheng.staff, yunying.staff, chexiang.staff / Demo-Staff-2026")
-print("  sso's OIDC login: http://127.0.0.1:8101/.well-known/openid-configuration")
-print("  (the gateway's browser sessions and internal tokens are still to come)")
+print("  OIDC issuer: http://127.0.0.1:8000/auth (/.well-known/openid-configuration)")
 print("  Stop everything with Ctrl-C.\n")
