@@ -204,6 +204,12 @@ class Timing:
     name: str
     values_ms: list[float]
     note: str = ""
+    open_ms: list[float] | None = None
+
+    @property
+    def open_p95(self) -> float:
+        ordered = sorted(self.open_ms or [0.0])
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
     @property
     def p50(self) -> float:
@@ -321,6 +327,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         functions = ["finance.report.query", "finance.report.export"]
         operator = issuer.headers(entry="finance", functions=functions, subject="bench",
                                   platform_operator=True, ttl=3600)  # fmt: skip
+        closer = issuer.headers(entry="finance", functions=["finance.ledger.configure"],
+                                subject="bench", platform_operator=True, ttl=3600)  # fmt: skip
         timings = []
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -356,10 +364,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                      "workbook built and returned"),
                 ]  # fmt: skip
                 top = await _top_customer(dsn)
-                for name, url, note in cases:
-                    timings.append(
-                        await timed(name, get(url.replace("{top}", str(top))), args.reps, note)
+                print("reports, every month open …", file=sys.stderr)
+                opened = [
+                    await timed(name, get(url.replace("{top}", str(top))), args.reps, note)
+                    for name, url, note in cases
+                ]
+                t = time.perf_counter()
+                for entity, _ in ENTITIES:
+                    closing = await client.post(
+                        "/v1/ledger/closings",
+                        json={"legal_entity": entity, "month": args.close_through},
+                        headers=closer,
                     )
+                    assert closing.status_code == 201, closing.text
+                results["closing_s"] = time.perf_counter() - t
+                print(f"closed through {args.close_through} in {results['closing_s']:.1f}s; "
+                      "reports again …", file=sys.stderr)  # fmt: skip
+                for (name, url, note), before in zip(cases, opened, strict=True):
+                    timing = await timed(name, get(url.replace("{top}", str(top))), args.reps, note)
+                    timing.open_ms = before.values_ms
+                    timings.append(timing)
             results["timings"] = timings
             print("posting …", file=sys.stderr)
             results["posting"] = [
@@ -433,13 +457,19 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         f"- Each report: p50 / p95 of {args.reps} calls after 3 warm-up calls, wall-clock as "
         "the client sees it (routing, token check, SQL, JSON).",
         "",
-        "| measurement | target | p50 | p95 | met | note |",
-        "|---|---|---|---|---|---|",
+        f"- Reports are measured twice: with every month open (all {seeded.lines:,} lines "
+        f"read), then after closing the months through {args.close_through} (月结, "
+        f"`POST /v1/ledger/closings`, {results['closing_s']:.1f} s for both entities), when "
+        "closed months are read from their per-month balances and only the open month from "
+        "journal lines — how a ledger in use runs. The target is judged on the closed ledger.",
+        "",
+        "| measurement | target | p50 | p95 | met | p95, every month open | note |",
+        "|---|---|---|---|---|---|---|",
     ]
     for t in timings:
         lines.append(
             f"| {t.name} | ≤ {TARGET_REPORT_MS:.0f} ms | {t.p50:.1f} ms | **{t.p95:.1f} ms** | "
-            f"{'yes' if t.met else '**no**'} | {t.note} |"
+            f"{'yes' if t.met else '**no**'} | {t.open_p95:.1f} ms | {t.note} |"
         )
     for p in postings:
         how = (
@@ -450,7 +480,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         lines.append(
             f"| ledger posting: `post_entry`, {how}, {p['workers']} connections | "
             f"≥ {TARGET_POSTS_PER_S:,.0f} entries/s | — | **{p['per_second']:,.0f}/s** | "
-            f"{'yes' if p['per_second'] >= TARGET_POSTS_PER_S else '**no**'} | "
+            f"{'yes' if p['per_second'] >= TARGET_POSTS_PER_S else '**no**'} | — | "
             f"{p['entries']:,} entries in {p['seconds']:.1f} s; transaction p50 "
             f"{p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms |"
         )
@@ -470,7 +500,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         )
         + ".",
         "",
-        "Indexes the reports use: `journal_lines (legal_entity, account_code, entry_date)` and "
+        "Tables and indexes the reports use: `ledger_month_balances` for closed months; `journal_lines (legal_entity, account_code, entry_date)` and "
         "`(legal_entity, counterparty_org_id, account_code, entry_date)`, both carrying "
         "`debit_fen, credit_fen` (INCLUDE) so the sums are index-only scans; "
         "`invoices (customer_org_id, issue_date)`. Load on the machine during the run (1-minute "
@@ -487,6 +517,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--post-seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=20, help="entries per transaction, 2nd run")
+    parser.add_argument("--close-through", default="2026-10", help="month closed before round 2")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--write", help="markdown file to write the section into")

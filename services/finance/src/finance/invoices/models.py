@@ -99,6 +99,7 @@ class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_org_issue_date", "customer_org_id", "issue_date"),
+        Index("ix_invoices_entity_issue_date", "legal_entity", "issue_date"),
         CheckConstraint("reversed_fen >= 0 AND reversed_fen <= amount_fen", name="red_within_blue"),
     )
 

@@ -12,6 +12,8 @@ from finance.ledger.repository import LedgerRepository
 from finance.ledger.schemas import (
     AccountRead,
     AccountWrite,
+    ClosingRead,
+    ClosingWrite,
     EntryRead,
     ManualEntryWrite,
     ReversalWrite,
@@ -102,3 +104,22 @@ async def reverse_entry(
     entry_id: uuid.UUID, body: ReversalWrite, service: Service, principal: Configurer
 ) -> EntryRead:
     return await service.reverse(entry_id, body, principal)
+
+
+@router.post(
+    "/closings",
+    response_model=list[ClosingRead],
+    status_code=201,
+    summary="Close months (结账): no entry may be dated in them afterwards",
+)
+async def close_months(
+    body: ClosingWrite, service: Service, principal: Configurer
+) -> list[ClosingRead]:
+    return await service.close(body, principal)
+
+
+@router.get("/closings", response_model=list[ClosingRead])
+async def list_closings(
+    service: Service, _: Reader, legal_entity: SellingEntity | None = None
+) -> list[ClosingRead]:
+    return await service.closings(legal_entity)

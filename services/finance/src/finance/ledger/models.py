@@ -109,3 +109,50 @@ class JournalLine(Base):
     memo: Mapped[str | None] = mapped_column(String(200))
 
     entry: Mapped[JournalEntry] = relationship(back_populates="lines", lazy="raise")
+
+
+class LedgerClosing(Base):
+    """A closed month (结账) of a legal entity: no entry may be dated in it any more, and its
+    movements are kept summed in ledger_month_balances for the reports."""
+
+    __tablename__ = "ledger_closings"
+
+    legal_entity: Mapped[str] = mapped_column(String(24), primary_key=True)
+    #: First day of the month closed.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    closed_by: Mapped[str] = mapped_column(String(120))
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MonthBalance(Base):
+    """A closed month's debits and credits per account and counterparty."""
+
+    __tablename__ = "ledger_month_balances"
+    __table_args__ = (
+        Index(
+            "ix_ledger_month_balances_entity_account_month",
+            "legal_entity",
+            "account_code",
+            "month",
+            postgresql_include=["debit_fen", "credit_fen"],
+        ),
+        Index(
+            "ix_ledger_month_balances_entity_counterparty",
+            "legal_entity",
+            "counterparty_org_id",
+            "account_code",
+            "month",
+            postgresql_include=["debit_fen", "credit_fen"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    legal_entity: Mapped[str] = mapped_column(String(24))
+    month: Mapped[date] = mapped_column(Date)
+    account_code: Mapped[str] = mapped_column(String(20))
+    counterparty_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    debit_fen: Mapped[int] = mapped_column(BigInteger)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)

@@ -121,9 +121,18 @@ async def post(
     # posting of the same document that committed first): that entry is returned instead.
     if not await repo.insert_entry(entry, rows):
         first = await repo.entry_by_source(source_type, source_id)
-        if first is None:  # pragma: no cover - the conflicting row always exists
-            raise RuntimeError(f"entry for {source_type} {source_id} vanished")
-        return first
+        if first is not None:
+            return first
+        closed = await repo.closed_through(legal_entity)
+        if closed is None:  # pragma: no cover - neither a repeat nor a closed month
+            raise RuntimeError(f"entry for {source_type} {source_id} was not written")
+        raise EntryRejected(
+            f"{entry_date} is in a closed month of {legal_entity} (closed through "
+            f"{closed:%Y-%m}); date the entry after it.",
+            code="period_closed",
+            errors=[{"field": f"{field_prefix}entry_date", "code": "period_closed",
+                     "message": f"months through {closed:%Y-%m} are closed"}],
+        )  # fmt: skip
     return entry
 
 

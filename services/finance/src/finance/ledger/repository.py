@@ -5,16 +5,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Date, Select, String, exists, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
-from finance.ledger.models import JournalEntry, JournalLine, LedgerAccount
+from finance.ledger.models import (
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    LedgerClosing,
+    MonthBalance,
+)
 from servicekit.auth import Principal, org_scope_clause
 
 #: (database, legal entity) → (valid until, active codes)
@@ -116,10 +122,20 @@ class LedgerRepository:
         insert_ = (
             pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
-        values = {c.key: getattr(entry, c.key) for c in table.columns}  # type: ignore[attr-defined]
+        columns = list(table.columns)  # type: ignore[attr-defined]
+        month = entry.entry_date.replace(day=1)
+        # Written only outside closed months: the closing's row is checked in the same
+        # statement, so an entry cannot slip into a month closed meanwhile.
+        source = select(
+            *(literal(getattr(entry, c.key), type_=c.type).label(c.key) for c in columns)
+        ).where(
+            ~exists().where(
+                LedgerClosing.legal_entity == entry.legal_entity, LedgerClosing.month >= month
+            )
+        )
         statement = (
             insert_(table)  # type: ignore[arg-type]
-            .values(values)
+            .from_select([c.key for c in columns], source)
             .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
             .returning(table.c.id)  # type: ignore[attr-defined]
         )
@@ -136,6 +152,72 @@ class LedgerRepository:
             make_transient_to_detached(obj)
         self.session.add(entry)
         return True
+
+    # -- closing ------------------------------------------------------------------------------
+
+    async def closed_through(self, legal_entity: str) -> date | None:
+        """First day of the last closed month, if any."""
+        query = select(func.max(LedgerClosing.month)).where(
+            LedgerClosing.legal_entity == legal_entity
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def closings(self, legal_entity: str | None) -> Sequence[LedgerClosing]:
+        query = select(LedgerClosing).order_by(LedgerClosing.legal_entity, LedgerClosing.month)
+        if legal_entity is not None:
+            query = query.where(LedgerClosing.legal_entity == legal_entity)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def first_entry_date(self, legal_entity: str) -> date | None:
+        query = select(func.min(JournalEntry.entry_date)).where(
+            JournalEntry.legal_entity == legal_entity
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def lock_for_closing(self) -> None:
+        """PostgreSQL: wait for postings in flight and hold new ones until the closing commits
+        (SQLite has one writer)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("LOCK TABLE journal_entries IN SHARE ROW EXCLUSIVE MODE")
+            )
+
+    async def close_month(self, legal_entity: str, month: date, until: date, actor: str) -> int:
+        """Sum the month's lines per account and counterparty into ledger_month_balances and
+        record the closing; the number of lines summed."""
+        L = JournalLine
+        in_month = (L.legal_entity == legal_entity, L.entry_date >= month, L.entry_date <= until)
+        summed = (
+            select(
+                literal(legal_entity, type_=String()).label("legal_entity"),
+                literal(month, type_=Date()).label("month"),
+                L.account_code,
+                L.counterparty_org_id,
+                func.sum(L.debit_fen),
+                func.sum(L.credit_fen),
+            )
+            .where(*in_month)
+            .group_by(L.account_code, L.counterparty_org_id)
+        )
+        await self.session.execute(
+            insert(MonthBalance).from_select(
+                ["legal_entity", "month", "account_code", "counterparty_org_id", "debit_fen",
+                 "credit_fen"],
+                summed,
+            )
+        )  # fmt: skip
+        count = (await self.session.execute(select(func.count()).where(*in_month))).scalar_one()
+        self.session.add(
+            LedgerClosing(
+                legal_entity=legal_entity,
+                month=month,
+                lines=int(count),
+                closed_by=actor[:120],
+                closed_at=datetime.now(UTC),
+            )
+        )
+        await self.session.flush()
+        return int(count)
 
     def add(self, row: LedgerAccount | JournalEntry) -> None:
         self.session.add(row)

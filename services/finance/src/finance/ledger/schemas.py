@@ -89,3 +89,22 @@ class EntryRead(BaseModel):
     created_by: str
     created_at: datetime
     lines: list[LineRead]
+
+
+class ClosingWrite(BaseModel):
+    """Close every open month of a legal entity through `month` (结账)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    legal_entity: SellingEntity
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+
+
+class ClosingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    legal_entity: SellingEntity
+    month: date
+    lines: int
+    closed_by: str
+    closed_at: datetime

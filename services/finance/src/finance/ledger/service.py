@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from finance.ledger import posting
 from finance.ledger.models import JournalEntry, LedgerAccount
@@ -12,16 +12,22 @@ from finance.ledger.repository import LedgerRepository
 from finance.ledger.schemas import (
     AccountRead,
     AccountWrite,
+    ClosingRead,
+    ClosingWrite,
     EntryRead,
     LineRead,
     ManualEntryWrite,
     ReversalWrite,
 )
 from servicekit.auth import Principal
-from servicekit.errors import Forbidden, NotFound
+from servicekit.errors import Conflict, Forbidden, NotFound
 from shared_schemas import Money, SellingEntity
 
 MANUAL = "manual"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def entry_read(entry: JournalEntry) -> EntryRead:
@@ -117,6 +123,43 @@ class LedgerService:
             entry_date=data.entry_date,
         )
         return entry_read(entry)
+
+    async def close(self, data: ClosingWrite, principal: Principal) -> list[ClosingRead]:
+        """Close the entity's open months through data.month, oldest first."""
+        if not principal.platform_operator:
+            raise Forbidden(
+                "Only the platform's finance staff close months.", code="operators_only"
+            )
+        entity = data.legal_entity.value
+        year, month = (int(p) for p in data.month.split("-"))
+        through = date(year, month, 1)
+        if through >= posting.today_shanghai().replace(day=1):
+            raise posting.EntryRejected(
+                f"{data.month} is not over yet; only past months are closed.",
+                code="month_open",
+                errors=[{"field": "body.month", "code": "month_open",
+                         "message": "close a month after it has ended"}],
+            )  # fmt: skip
+        await self.repo.lock_for_closing()
+        last = await self.repo.closed_through(entity)
+        if last is not None and through <= last:
+            raise Conflict(f"{data.month} is closed already.", code="month_closed")
+        first = await self.repo.first_entry_date(entity)
+        start = _next_month(last) if last else (first or through).replace(day=1)
+        start = min(start, through)
+        closed = []
+        while start <= through:
+            following = _next_month(start)
+            await self.repo.close_month(
+                entity, start, following - timedelta(days=1), principal.subject
+            )
+            closed.append(start)
+            start = following
+        return [c for c in await self.closings(data.legal_entity) if c.month in closed]
+
+    async def closings(self, legal_entity: SellingEntity | None) -> list[ClosingRead]:
+        rows = await self.repo.closings(None if legal_entity is None else legal_entity.value)
+        return [ClosingRead.model_validate(c) for c in rows]
 
     async def get(self, entry_id: uuid.UUID, principal: Principal) -> EntryRead:
         return entry_read(await self._visible(entry_id, principal))

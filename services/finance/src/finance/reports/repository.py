@@ -13,19 +13,22 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
+    Uuid,
     and_,
     case,
     func,
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.invoices.models import Invoice, InvoiceApplicationLine, InvoiceKind, InvoiceShare
-from finance.ledger.models import JournalLine, LedgerAccount
+from finance.ledger.models import JournalLine, LedgerAccount, LedgerClosing, MonthBalance
 from servicekit.auth import Principal, org_scope_clause
 
 RECEIVABLE = ("1122",)  # 应收账款
@@ -34,6 +37,26 @@ CASH = ("1002", "1012")  # 银行存款, 其他货币资金
 OUTPUT_VAT = ("2221",)  # 应交税费—应交增值税(销项税额)
 
 L = JournalLine
+B = MonthBalance
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _closed_through(closed_end: date | None, limit: date) -> date | None:
+    """The last day up to which closed months' balances may stand in for lines: the end of the
+    last closed month that ends on or before `limit`."""
+    if closed_end is None:
+        return None
+    last_full = (
+        limit
+        if _next_month(limit) - timedelta(days=1) == limit
+        else (limit.replace(day=1) - timedelta(days=1))
+    )
+    end = min(closed_end, last_full)
+    first_possible = date(1900, 1, 31)
+    return end if end >= first_possible else None
 
 
 def _in(prefixes: Sequence[str]) -> ColumnElement[bool]:
@@ -54,6 +77,10 @@ class Scope:
         """Journal lines of the legal entity that the caller may see (and of the customer)."""
         return self._org(query.where(L.legal_entity == self.legal_entity), L.counterparty_org_id)
 
+    def balances(self, query: Select[Any]) -> Select[Any]:
+        """Closed months' balances, scoped like the lines."""
+        return self._org(query.where(B.legal_entity == self.legal_entity), B.counterparty_org_id)
+
     def invoices(self, query: Select[Any]) -> Select[Any]:
         return self._org(query, Invoice.customer_org_id)
 
@@ -68,29 +95,37 @@ class ReportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def closed_end(self, legal_entity: str) -> date | None:
+        """Last day of the last closed month: every month up to it is in ledger_month_balances."""
+        query = select(func.max(LedgerClosing.month)).where(
+            LedgerClosing.legal_entity == legal_entity
+        )
+        month = (await self.session.execute(query)).scalar_one_or_none()
+        return None if month is None else _next_month(month) - timedelta(days=1)
+
     async def summary(
         self, scope: Scope, date_from: date, date_to: date, *, by_customer: bool
     ) -> Sequence[Any]:
         """Receivables, payables, received, paid, revenue and cost in the period, and the
         receivable/payable balances at its end, per customer or in total.
 
-        Two steps: lines are summed per (customer, account) in one pass — period and
-        to-date sums side by side — and the few rows that leaves are sorted into the groups."""
-        period = L.entry_date >= date_from
-        cp = L.counterparty_org_id if by_customer else literal(None)
-        per_account = scope.where(
-            select(
-                cp.label("cp"),
-                L.account_code.label("code"),
-                _sum(period, L.debit_fen).label("pd"),
-                _sum(period, L.credit_fen).label("pc"),
-                func.sum(L.debit_fen).label("td"),
-                func.sum(L.credit_fen).label("tc"),
-            ).where(L.entry_date <= date_to)
-        )
-        per_account = per_account.group_by(*([L.counterparty_org_id] if by_customer else []),
-                                           L.account_code)  # fmt: skip
-        a = per_account.subquery("a")
+        Sums per (customer, account) — period and to-date side by side — come from the closed
+        months' balances where whole months allow and from journal lines for the rest; the few
+        rows that leaves are then sorted into the groups."""
+        end = _closed_through(await self.closed_end(scope.legal_entity), date_to)
+        parts = [self._lines_part(scope, date_from, date_to, after=end, by_customer=by_customer)]
+        if end is not None:
+            covered = date_from if date_from.day == 1 else _next_month(date_from)
+            parts.append(self._balances_part(scope, covered, end, by_customer=by_customer))
+            if date_from < covered and date_from <= end:
+                # the closed month the period starts inside: its period part from lines
+                parts.append(
+                    self._lines_part(
+                        scope, date_from, min(covered - timedelta(days=1), end),
+                        after=None, by_customer=by_customer, period_only=True,
+                    )
+                )  # fmt: skip
+        a = union_all(*parts).subquery("a")
         kinds = (
             select(LedgerAccount.code, LedgerAccount.kind)
             .where(LedgerAccount.legal_entity == scope.legal_entity)
@@ -124,28 +159,90 @@ class ReportRepository:
             query = query.group_by(a.c.cp).order_by(a.c.cp)
         return (await self.session.execute(query)).all()
 
+    def _lines_part(
+        self,
+        scope: Scope,
+        date_from: date,
+        date_to: date,
+        *,
+        after: date | None,
+        by_customer: bool,
+        period_only: bool = False,
+    ) -> Select[Any]:
+        """(cp, code, pd, pc, td, tc) from journal lines dated after `after` up to date_to."""
+        period = L.entry_date >= date_from
+        zero = literal(0, type_=BigInteger())
+        query = select(
+            (L.counterparty_org_id if by_customer else literal(None, type_=Uuid())).label("cp"),
+            L.account_code.label("code"),
+            _sum(period, L.debit_fen).label("pd"),
+            _sum(period, L.credit_fen).label("pc"),
+            (zero if period_only else func.sum(L.debit_fen)).label("td"),
+            (zero if period_only else func.sum(L.credit_fen)).label("tc"),
+        ).where(L.entry_date <= date_to)
+        if after is not None:
+            query = query.where(L.entry_date > after)
+        if period_only:
+            query = query.where(period)
+        return scope.where(query).group_by(
+            *([L.counterparty_org_id] if by_customer else []), L.account_code
+        )
+
+    def _balances_part(
+        self, scope: Scope, covered_from: date, end: date, *, by_customer: bool
+    ) -> Select[Any]:
+        """(cp, code, pd, pc, td, tc) from closed months through `end`; months from
+        covered_from on lie wholly inside the period."""
+        period = B.month >= covered_from
+        query = select(
+            (B.counterparty_org_id if by_customer else literal(None, type_=Uuid())).label("cp"),
+            B.account_code.label("code"),
+            _sum(period, B.debit_fen).label("pd"),
+            _sum(period, B.credit_fen).label("pc"),
+            func.sum(B.debit_fen).label("td"),
+            func.sum(B.credit_fen).label("tc"),
+        ).where(B.month <= end)
+        return scope.balances(query).group_by(
+            *([B.counterparty_org_id] if by_customer else []), B.account_code
+        )
+
     async def aging(self, scope: Scope, as_of: date, *, payable: bool) -> Sequence[Any]:
         """Open receivables (or payables) per customer by age of the debits (credits) still
         open, oldest settled first (FIFO): 0–30, 31–60, 61–90 and over 90 days.
 
-        Lines are summed per customer and day; window sums over those rows give each
-        customer's balance and, for each day, the amounts booked after it."""
-        accounts = _in(PAYABLE if payable else RECEIVABLE)
+        Lines are summed per customer and day (closed months older than 90 days per month:
+        they are all over 90 days old); window sums over those rows give each customer's
+        balance and, for each day, the amounts booked after it."""
+        d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
+        end = _closed_through(await self.closed_end(scope.legal_entity), d90 - timedelta(days=1))
+        prefixes = PAYABLE if payable else RECEIVABLE
         grows = L.credit_fen if payable else L.debit_fen
         shrinks = L.debit_fen if payable else L.credit_fen
         cp = L.counterparty_org_id
-        daily = (
-            scope.where(
-                select(
-                    cp.label("cp"),
-                    L.entry_date.label("day"),
-                    func.sum(grows).label("amt"),
-                    func.sum(grows - shrinks).label("net"),
-                ).where(accounts, L.entry_date <= as_of)
-            )
-            .group_by(cp, L.entry_date)
-            .subquery("daily")
+        lines = scope.where(
+            select(
+                cp.label("cp"),
+                L.entry_date.label("day"),
+                func.sum(grows).label("amt"),
+                func.sum(grows - shrinks).label("net"),
+            ).where(_in(prefixes), L.entry_date <= as_of)
         )
+        if end is not None:
+            lines = lines.where(L.entry_date > end)
+        parts = [lines.group_by(cp, L.entry_date)]
+        if end is not None:
+            b_grows = B.credit_fen if payable else B.debit_fen
+            b_shrinks = B.debit_fen if payable else B.credit_fen
+            monthly = scope.balances(
+                select(
+                    B.counterparty_org_id.label("cp"),
+                    B.month.label("day"),
+                    func.sum(b_grows).label("amt"),
+                    func.sum(b_grows - b_shrinks).label("net"),
+                ).where(or_(*(B.account_code.like(f"{p}%") for p in prefixes)), B.month <= end)
+            )
+            parts.append(monthly.group_by(B.counterparty_org_id, B.month))
+        daily = union_all(*parts).subquery("daily")
         ranked = select(
             daily.c.cp,
             daily.c.day,
@@ -161,7 +258,6 @@ class ReportRepository:
         # The part of a day's amount still open: what the balance leaves after newer amounts.
         left = ranked.c.bal - ranked.c.newer
         open_part = case((left <= 0, 0), (left >= ranked.c.amt, ranked.c.amt), else_=left)
-        d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
         day = ranked.c.day
 
         def bucket(condition: ColumnElement[bool]) -> Any:
@@ -183,17 +279,43 @@ class ReportRepository:
 
     async def daily(self, scope: Scope, day: date) -> Sequence[Any]:
         """Per account: balance before the day, the day's debits and credits (资金/账务日报)."""
+        end = _closed_through(await self.closed_end(scope.legal_entity), day - timedelta(days=1))
         before = L.entry_date < day
         today = L.entry_date == day
-        query = scope.where(
+        zero = literal(0, type_=BigInteger())
+        lines = scope.where(
             select(
-                L.account_code,
+                L.account_code.label("account_code"),
                 _sum(before, L.debit_fen - L.credit_fen).label("opening_fen"),
                 _sum(today, L.debit_fen).label("debit_fen"),
                 _sum(today, L.credit_fen).label("credit_fen"),
             ).where(L.entry_date <= day)
         )
-        query = query.group_by(L.account_code).order_by(L.account_code)
+        if end is not None:
+            lines = lines.where(L.entry_date > end)
+        parts = [lines.group_by(L.account_code)]
+        if end is not None:
+            parts.append(
+                scope.balances(
+                    select(
+                        B.account_code.label("account_code"),
+                        func.sum(B.debit_fen - B.credit_fen).label("opening_fen"),
+                        zero.label("debit_fen"),
+                        zero.label("credit_fen"),
+                    ).where(B.month <= end)
+                ).group_by(B.account_code)
+            )
+        u = union_all(*parts).subquery("u")
+        query = (
+            select(
+                u.c.account_code,
+                func.sum(u.c.opening_fen).label("opening_fen"),
+                func.sum(u.c.debit_fen).label("debit_fen"),
+                func.sum(u.c.credit_fen).label("credit_fen"),
+            )
+            .group_by(u.c.account_code)
+            .order_by(u.c.account_code)
+        )
         return (await self.session.execute(query)).all()
 
     async def account_names(self, legal_entity: str) -> dict[str, tuple[str, str]]:

@@ -1,0 +1,103 @@
+"""Month closing (结账): closed months take no entries, and every report reads the same before
+and after a closing (closed months come from their balances, open ones from the lines)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from finance.ledger.posting import EntryRejected, PostingLine, post_entry
+from servicekit.testing.tokens import TestTokenIssuer
+
+# Far before any other test's dates: closing is for the whole legal entity.
+ENTITY = "agency_company"
+PAIRS = [("1122", "6001"), ("1002", "1122"), ("6401", "2202"), ("2202", "1002"), ("1012", "2241")]
+
+
+async def _post(app: FastAPI, day: date, debit: str, credit: str, fen: int, org: Any) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await post_entry(
+            session,
+            legal_entity=ENTITY,
+            entry_date=day,
+            source_type="closing-test",
+            source_id=uuid.uuid4().hex,
+            memo="closing test",
+            lines=[
+                PostingLine(debit, debit_fen=fen, counterparty_org_id=org),
+                PostingLine(credit, credit_fen=fen, counterparty_org_id=org),
+            ],
+            actor="tester",
+        )
+
+
+async def test_reports_read_the_same_before_and_after_closing(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, books: Any
+) -> None:
+    rng = random.Random(7)
+    orgs = [uuid.uuid4() for _ in range(3)]
+    for _ in range(160):
+        day = date(2020, 1, 1) + timedelta(days=rng.randint(0, 700))
+        debit, credit = rng.choice(PAIRS)
+        await _post(app, day, debit, credit, rng.randint(1, 10**7), rng.choice([*orgs, None]))
+    h = books.headers(token_issuer, uuid.uuid4(), operator=True)
+    e = f"legal_entity={ENTITY}"
+    urls = [
+        f"/v1/reports/summary?{e}&date_from=2020-01-01&date_to=2021-12-31&by_customer=true",
+        f"/v1/reports/summary?{e}&date_from=2020-03-15&date_to=2021-04-10&by_customer=true",
+        f"/v1/reports/summary?{e}&date_from=2021-05-02&date_to=2021-05-31",
+        f"/v1/reports/summary?{e}&date_from=2021-06-01&date_to=2021-08-20",
+        f"/v1/reports/summary?{e}&date_from=2020-06-30&date_to=2020-07-01"
+        f"&customer_org_id={orgs[0]}",
+        f"/v1/reports/aging?{e}&as_of=2021-09-15",
+        f"/v1/reports/aging?{e}&as_of=2021-06-30&side=payable",
+        f"/v1/reports/aging?{e}&as_of=2020-11-03",
+        f"/v1/reports/daily?{e}&day=2021-07-01",
+        f"/v1/reports/daily?{e}&day=2021-06-30",
+        f"/v1/reports/daily?{e}&day=2020-12-05",
+    ]
+    before = [(await client.get(url, headers=h)).json() for url in urls]
+
+    closed = await client.post(
+        "/v1/ledger/closings", json={"legal_entity": ENTITY, "month": "2021-06"}, headers=h
+    )
+    assert closed.status_code == 201, closed.text
+    months = [c["month"] for c in closed.json()]
+    assert months[0] <= "2020-01-01" and months[-1] == "2021-06-01"
+    assert sum(c["lines"] for c in closed.json()) >= 2
+
+    after = [(await client.get(url, headers=h)).json() for url in urls]
+    for url, old, new in zip(urls, before, after, strict=True):
+        assert new == old, url
+
+    # Closed months take no entries; the others still do.
+    try:
+        await _post(app, date(2021, 6, 30), "1122", "6001", 100, orgs[0])
+        raise AssertionError("an entry was posted into a closed month")
+    except EntryRejected as rejected:
+        assert rejected.code == "period_closed"
+        assert rejected.errors and rejected.errors[0]["field"] == "entry_date"
+    await _post(app, date(2021, 7, 1), "1122", "6001", 100, orgs[0])
+
+    again = await client.post(
+        "/v1/ledger/closings", json={"legal_entity": ENTITY, "month": "2021-03"}, headers=h
+    )
+    assert again.status_code == 409 and again.json()["code"] == "month_closed"
+    still_open = await client.post(
+        "/v1/ledger/closings", json={"legal_entity": ENTITY, "month": "2999-01"}, headers=h
+    )
+    assert still_open.status_code == 422
+    assert still_open.json()["errors"][0]["field"] == "body.month"
+    not_operator = await client.post(
+        "/v1/ledger/closings",
+        json={"legal_entity": ENTITY, "month": "2021-07"},
+        headers=books.headers(token_issuer, uuid.uuid4()),
+    )
+    assert not_operator.status_code == 403
+    listed = await client.get(f"/v1/ledger/closings?{e}", headers=h)
+    assert listed.json()[-1]["month"] == "2021-06-01"
