@@ -13,7 +13,7 @@ export interface SessionEntry {
 }
 
 export interface Session {
-  user: { id: string; username: string; display_name: string }
+  user: { id: string; username: string | null; display_name: string | null }
   institution: { id: string; code: string; name: string; type: OrgType | string }
   platform_operator: boolean
   entries: SessionEntry[]
