@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finance.ledger.posting import PostingLine, post_entry, today_shanghai
-from finance.receipts.matching import Match, MatchIndex, OpenOrder, reference_tokens
+from finance.receipts.matching import Match, MatchIndex, OpenOrder, new_ids, reference_tokens
 from finance.receipts.models import (
     Allocation,
     CashSetting,
@@ -217,6 +217,7 @@ class ReceiptService:
             [(r["payer_name"], r["payer_account"], r["amount_fen"]) for r in rows],
         )
         now = datetime.now(UTC)
+        ids = iter(new_ids(3 * len(rows)))  # a batch and up to two orders per receipt, mostly
         events = []
         touched: dict[uuid.UUID, OpenOrder] = {}
         owed_before: dict[uuid.UUID, int] = {}
@@ -232,7 +233,7 @@ class ReceiptService:
             for share in match.shares:
                 owed_before.setdefault(share.order.order_id, share.order.outstanding_fen)
             index.apply(match)
-            batch_id = uuid.uuid4()
+            batch_id = next(ids, None) or uuid.uuid4()
             allocated = sum(s.amount_fen for s in match.shares)
             org = match.shares[0].order.customer_org_id
             row.update(allocated_fen=allocated, to_check=False, customer_org_id=org)
@@ -241,7 +242,7 @@ class ReceiptService:
                 touched[share.order.order_id] = share.order
                 outcome.allocations.append(
                     {
-                        "id": uuid.uuid4(),
+                        "id": next(ids, None) or uuid.uuid4(),
                         "batch_id": batch_id,
                         "receipt_id": row["id"],
                         "order_id": share.order.order_id,

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from finance.receipts.matching import new_ids
 from finance.receipts.models import ReceiptSource
 from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_yuan
@@ -148,8 +149,9 @@ class StatementService:
         now = datetime.now(UTC)
         lines: list[dict[str, Any]] = []
         receipts: list[dict[str, Any]] = []
+        ids = iter(new_ids(2 * len(fresh)))
         for row in fresh:
-            line_id = uuid.uuid4()
+            line_id = next(ids)
             lines.append(
                 {
                     "id": line_id,
@@ -169,7 +171,7 @@ class StatementService:
             if row.income_fen > 0:
                 receipts.append(
                     {
-                        "id": uuid.uuid4(),
+                        "id": next(ids),
                         "receipt_no": f"{account_no}:{row.serial_no}",
                         "source": ReceiptSource.bank.value,
                         "statement_line_id": line_id,
