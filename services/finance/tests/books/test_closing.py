@@ -101,3 +101,28 @@ async def test_reports_read_the_same_before_and_after_closing(
     assert not_operator.status_code == 403
     listed = await client.get(f"/v1/ledger/closings?{e}", headers=h)
     assert listed.json()[-1]["month"] == "2021-06-01"
+
+    # An invoice dated in a closed month is refused on its issue_date, and nothing changes.
+    org = uuid.uuid4()
+    clerk = books.headers(token_issuer, org)
+    (order,) = await books.record_orders(app, org, 5_000)
+    applied = (
+        await client.post(
+            "/v1/invoices/applications",
+            json=books.application_body([(order, "50.00")], entity=ENTITY),
+            headers=clerk,
+        )
+    ).json()
+    late = await client.post(
+        f"/v1/invoices/applications/{applied['id']}/issue",
+        json={"invoice_no": books.invoice_no(), "issue_date": "2021-05-01"},
+        headers=clerk,
+    )
+    assert late.status_code == 422, late.text
+    assert late.json()["errors"][0]["field"] == "body.issue_date"
+    unchanged = (
+        await client.get(f"/v1/invoices/applications/{applied['id']}", headers=clerk)
+    ).json()
+    assert (unchanged["status"], unchanged["invoices"]) == ("applied", [])
+    item = (await client.get(f"/v1/settlement-items/{order}", headers=clerk)).json()
+    assert (item["invoiced"], item["invoice_pending"]) == ("0.00", "50.00")

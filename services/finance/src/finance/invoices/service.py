@@ -332,7 +332,7 @@ class InvoiceService:
             items[order_id].invoice_pending_fen -= fen
             items[order_id].invoiced_fen += fen
         invoice_id = uuid.uuid4()
-        entry = await posting.post(
+        entry = await _post(
             LedgerRepository(self.repo.session),
             legal_entity=application.legal_entity,
             entry_date=data.issue_date,
@@ -430,7 +430,7 @@ class InvoiceService:
             items[order_id].invoiced_fen -= fen
         red_id = uuid.uuid4()
         amount, tax = sum(wanted.values()), sum(taxes.values())
-        entry = await posting.post(
+        entry = await _post(
             LedgerRepository(self.repo.session),
             legal_entity=blue.legal_entity,
             entry_date=data.issue_date,
@@ -597,6 +597,20 @@ class InvoiceService:
 
     async def _read(self, application: InvoiceApplication) -> ApplicationRead:
         return _application_read(application, await self.repo.invoices_of([application.id]))
+
+
+async def _post(repo: LedgerRepository, **kwargs: Any) -> Any:
+    """Post an invoice's entry; a closed month is reported on the request's issue_date."""
+    try:
+        return await posting.post(repo, **kwargs)
+    except posting.EntryRejected as rejected:
+        if rejected.code != "period_closed":
+            raise
+        raise InvoiceProblem(
+            rejected.detail,
+            code="period_closed",
+            errors=[_err("body.issue_date", "period_closed", "the month of issue_date is closed")],
+        ) from None
 
 
 def _remainder(item: SettlementItem) -> int:
