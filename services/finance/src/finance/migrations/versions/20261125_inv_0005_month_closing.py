@@ -16,7 +16,7 @@ down_revision = "finance_inv_0004"
 branch_labels = None
 depends_on = None
 
-_INCLUDE = {"postgresql_include": ["debit_fen", "credit_fen"]}
+_INCLUDE = ["debit_fen", "credit_fen"]
 
 
 def upgrade() -> None:
@@ -49,13 +49,13 @@ def upgrade() -> None:
         "ix_ledger_month_balances_entity_account_month",
         "ledger_month_balances",
         ["legal_entity", "account_code", "month"],
-        **_INCLUDE,
+        postgresql_include=_INCLUDE,
     )
     op.create_index(
         "ix_ledger_month_balances_entity_counterparty",
         "ledger_month_balances",
         ["legal_entity", "counterparty_org_id", "account_code", "month"],
-        **_INCLUDE,
+        postgresql_include=_INCLUDE,
     )
     op.create_index("ix_invoices_entity_issue_date", "invoices", ["legal_entity", "issue_date"])
 
