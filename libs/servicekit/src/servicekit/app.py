@@ -31,7 +31,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, **settings.engine_options())
         sessionmaker = create_sessionmaker(engine)
         messaging = build_messaging(definition, settings, engine, sessionmaker)
         app.state.engine = engine
@@ -83,7 +83,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-def _outbox(request: Request) -> Outbox:
+async def _outbox(request: Request) -> Outbox:  # async: no thread hop per request
     messaging: Messaging = request.app.state.messaging
     return messaging.outbox
 

@@ -74,6 +74,8 @@ def is_sqlite_url(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite_url(url):
+        for pool_option in ("pool_size", "max_overflow", "pool_pre_ping", "pool_recycle"):
+            kwargs.pop(pool_option, None)  # SQLite's pool is the driver's business
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
         return engine

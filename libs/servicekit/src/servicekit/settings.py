@@ -67,6 +67,21 @@ class ServiceSettings(BaseSettings):
     consumer_heartbeat_interval_ms: int = 3_000
     relay_batch_size: int = 500
     relay_poll_interval_seconds: float = 0.2
+    #: PostgreSQL connection pool of the API process (SQLite ignores these).
+    db_pool_size: int = 20
+    db_max_overflow: int = 10
+    #: A round trip per checkout that survives a database restart without a failed request;
+    #: turn off where the database never restarts under the service (then pool_recycle alone).
+    db_pool_pre_ping: bool = True
+    db_pool_recycle_seconds: int = 1800
+
+    def engine_options(self) -> dict[str, Any]:
+        return {
+            "pool_size": self.db_pool_size,
+            "max_overflow": self.db_max_overflow,
+            "pool_pre_ping": self.db_pool_pre_ping,
+            "pool_recycle": self.db_pool_recycle_seconds,
+        }
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
