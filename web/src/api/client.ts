@@ -113,6 +113,11 @@ export function redirectToLogin(): void {
   hooks.navigate(loginUrl(hooks.currentPath()))
 }
 
+/** Leave the console for another URL (an entry's launch, logout) through the configured hook. */
+export function navigate(url: string): void {
+  hooks.navigate(url)
+}
+
 /** For tests: forget that a login redirect already happened. */
 export function resetClientState(): void {
   redirecting = false

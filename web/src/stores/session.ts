@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, configureClient, redirectToLogin } from '@/api/client'
+import { ApiError, configureClient, navigate, redirectToLogin } from '@/api/client'
 import { sessionApi, type Session } from '@/api/session'
 import { buildMenu } from '@/menu/menu'
 
@@ -46,7 +46,7 @@ export const useSessionStore = defineStore('session', () => {
   async function logout(): Promise<void> {
     const { logout_url } = await sessionApi.logout()
     session.value = null
-    window.location.assign(logout_url || '/')
+    navigate(logout_url || '/')
   }
 
   function relogin(): void {
