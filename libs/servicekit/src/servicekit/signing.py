@@ -71,6 +71,9 @@ class KeyCache:
         self._fernet = fernet
         self._keys: dict[str, LoadedKey] = {}
 
+    def get(self, kid: str) -> LoadedKey | None:
+        return self._keys.get(kid)
+
     def load(self, kid: str, private_key_encrypted: str) -> LoadedKey:
         loaded = self._keys.get(kid)
         if loaded is None:

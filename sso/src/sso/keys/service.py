@@ -7,28 +7,20 @@ algorithms and anything else are refused before a key is looked at.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from jose import jwk, jwt
-from jose.backends.base import Key
+from jose import jwt
 from jose.exceptions import JOSEError
 
+from servicekit.signing import ALGORITHM, KeyCache, LoadedKey, fernet_for, generate_key
 from sso.actors import Actor
 from sso.audit.service import AuditService
 from sso.db import utcnow
 from sso.keys.models import KeyStatus, SigningKey
 from sso.keys.repository import KeyRepository
 
-ALGORITHM = "ES256"
 #: The explicit allow-list for tokens sso verifies (its own).
 ALLOWED_ALGORITHMS = (ALGORITHM,)
 
@@ -37,15 +29,9 @@ class TokenInvalid(Exception):
     """A token sso did not sign, with a refused algorithm, expired, or for another audience."""
 
 
-@dataclass(frozen=True)
-class _LoadedKey:
-    kid: str
-    private: Key
-    public: Key
-
-
-#: kid → constructed keys; keys never change under a kid, so the cache needs no invalidation.
-_CACHE: dict[str, _LoadedKey] = {}
+#: secret → (kid → constructed keys), process-wide: keys never change under a kid, so the cache
+#: needs no invalidation (servicekit.signing.KeyCache). One per secret: tests run several.
+_CACHES: dict[str, KeyCache] = {}
 
 #: Which key is current, as this process last read it, and when (monotonic seconds). Signing
 #: re-reads it at most every CURRENT_KEY_SECONDS, not per token: after a rotation elsewhere a
@@ -56,42 +42,26 @@ CURRENT_KEY_SECONDS = 5.0
 _current: dict[str, tuple[float, str]] = {}
 
 
-def _fernet(secret: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest()))
-
-
 class KeyService:
     def __init__(self, repository: KeyRepository, audit: AuditService, secret_key: str) -> None:
         self.repo = repository
         self.audit = audit
-        self._fernet = _fernet(secret_key)
+        self._fernet = fernet_for(secret_key)
+        self._keys = _CACHES.get(secret_key) or _CACHES.setdefault(
+            secret_key, KeyCache(self._fernet)
+        )
 
-    def _load(self, row: SigningKey) -> _LoadedKey:
-        loaded = _CACHE.get(row.kid)
-        if loaded is None:
-            pem = self._fernet.decrypt(row.private_key_encrypted.encode("ascii"))
-            private = jwk.construct(pem.decode("ascii"), ALGORITHM)
-            loaded = _LoadedKey(row.kid, private, private.public_key())
-            _CACHE[row.kid] = loaded
-        return loaded
+    def _load(self, row: SigningKey) -> LoadedKey:
+        return self._keys.load(row.kid, row.private_key_encrypted)
 
     async def _new_key(self) -> SigningKey:
-        private = ec.generate_private_key(ec.SECP256R1())
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        kid = secrets.token_urlsafe(12)
-        public = jwk.construct(pem.decode("ascii"), ALGORITHM).public_key().to_dict()
-        public_jwk = {k: str(v) for k, v in public.items()}
-        public_jwk.update(kid=kid, use="sig", alg=ALGORITHM)
+        new = generate_key(self._fernet)
         row = SigningKey(
             id=uuid.uuid4(),
-            kid=kid,
+            kid=new.kid,
             algorithm=ALGORITHM,
-            private_key_encrypted=self._fernet.encrypt(pem).decode("ascii"),
-            public_jwk=public_jwk,
+            private_key_encrypted=new.private_key_encrypted,
+            public_jwk=new.public_jwk,
             status=KeyStatus.current.value,
             created_at=utcnow(),
         )
@@ -119,11 +89,13 @@ class KeyService:
     async def jwks(self) -> dict[str, Any]:
         return {"keys": [dict(k.public_jwk) for k in await self.repo.published()]}
 
-    async def _signing_key(self) -> _LoadedKey:
+    async def _signing_key(self) -> LoadedKey:
         database, now = self.repo.database(), time.monotonic()
         seen = _current.get(database)
-        if seen is not None and now - seen[0] < CURRENT_KEY_SECONDS and seen[1] in _CACHE:
-            return _CACHE[seen[1]]
+        if seen is not None and now - seen[0] < CURRENT_KEY_SECONDS:
+            loaded = self._keys.get(seen[1])
+            if loaded is not None:
+                return loaded
         current = next(
             (k for k in await self.repo.published() if k.status == KeyStatus.current.value), None
         )
@@ -134,13 +106,7 @@ class KeyService:
         return loaded
 
     async def sign(self, claims: dict[str, Any], *, token_type: str = "JWT") -> str:
-        loaded = await self._signing_key()
-        return jwt.encode(
-            claims,
-            loaded.private,  # type: ignore[arg-type]  # jose accepts a Key object
-            algorithm=ALGORITHM,
-            headers={"kid": loaded.kid, "typ": token_type},
-        )
+        return (await self._signing_key()).sign(claims, token_type)
 
     async def verify(
         self,
