@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.invoices.models import (
@@ -218,21 +219,27 @@ class ReceiptRepository:
         return await self._open_receivables(SettlementItem.order_id, sorted(set(order_ids)))
 
     async def _open_receivables(self, column: Any, values: Sequence[Any]) -> list[Any]:
-        """Rows (not ORM objects: a run may look at every open order) of receivables owed."""
+        """Rows (not ORM objects: a run may look at every open order) of receivables owed,
+        row-locked on PostgreSQL until the commit (SQLite: the write lock is already held)."""
+        columns = (
+            SettlementItem.order_id,
+            SettlementItem.order_no,
+            SettlementItem.customer_org_id,
+            SettlementItem.outstanding_fen,
+            SettlementItem.account_code,
+            SettlementItem.recorded_at,
+        )
+        owed = (SettlementItem.direction == "receivable", SettlementItem.outstanding_fen > 0)
+        if not values:
+            return []
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One array parameter instead of thousands of IN parameters.
+            wanted = bindparam("wanted", value=list(values), type_=postgresql.ARRAY(column.type))
+            query = select(*columns).where(column == any_(wanted), *owed).with_for_update()
+            return list((await self.session.execute(query)).all())
         out: list[Any] = []
         for chunk in _chunks(values):
-            query = select(
-                SettlementItem.order_id,
-                SettlementItem.order_no,
-                SettlementItem.customer_org_id,
-                SettlementItem.outstanding_fen,
-                SettlementItem.account_code,
-                SettlementItem.recorded_at,
-            ).where(
-                column.in_(chunk),
-                SettlementItem.direction == "receivable",
-                SettlementItem.outstanding_fen > 0,
-            )
+            query = select(*columns).where(column.in_(chunk), *owed)
             out.extend((await self.session.execute(query)).all())
         return out
 
@@ -245,11 +252,11 @@ class ReceiptRepository:
         if self.session.get_bind().dialect.name != "postgresql":
             return await self.open_receivables_of_orgs(sorted({org for org, _ in wanted}))
         statement = text(
-            "SELECT DISTINCT s.order_id, s.order_no, s.customer_org_id, s.outstanding_fen, "
+            "SELECT s.order_id, s.order_no, s.customer_org_id, s.outstanding_fen, "
             "s.account_code, s.recorded_at FROM settlement_items s "
             "JOIN unnest(CAST(:orgs AS uuid[]), CAST(:amounts AS bigint[])) AS v(org, fen) "
             "ON s.customer_org_id = v.org AND s.outstanding_fen BETWEEN v.fen AND v.fen + :tol "
-            "WHERE s.direction = 'receivable'"
+            "WHERE s.direction = 'receivable' FOR UPDATE OF s"
         )
         out: list[Any] = []
         for start in range(0, len(wanted), 50_000):
@@ -264,18 +271,6 @@ class ReceiptRepository:
             )
             out.extend(result.all())
         return out
-
-    async def lock_outstanding(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-        """Row-lock orders (PostgreSQL) and read what they owe now."""
-        found: dict[uuid.UUID, int] = {}
-        for chunk in _chunks(sorted(set(order_ids))):
-            query = (
-                select(SettlementItem.order_id, SettlementItem.outstanding_fen)
-                .where(SettlementItem.order_id.in_(chunk))
-                .with_for_update()
-            )
-            found.update({oid: fen for oid, fen in (await self.session.execute(query)).all()})
-        return found
 
     async def orders_of_documents(
         self, numbers: Sequence[str]

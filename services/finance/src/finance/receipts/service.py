@@ -148,8 +148,7 @@ class ReceiptService:
         self, memos: Sequence[str], payers: Sequence[tuple[str, str, int]]
     ) -> MatchIndex:
         """What the batch could match: referenced orders (by order, invoice or application
-        number) and the open orders of known payers; read without locks (the caller locks
-        what it matched, `_lock_matched`)."""
+        number) and the open orders of known payers, locked until the commit."""
         index = MatchIndex(tolerance_fen=await self.repo.tolerance_fen())
         rows: dict[uuid.UUID, Any] = {}
         tokens = sorted({t for memo in memos for t in reference_tokens(memo)})
@@ -189,17 +188,6 @@ class ReceiptService:
             )
         return index
 
-    async def _lock_matched(self, owed_before: dict[uuid.UUID, int]) -> None:
-        """Lock the orders matching used and check they still owe what matching read."""
-        now = await self.repo.lock_outstanding(sorted(owed_before))
-        changed = [oid for oid, fen in owed_before.items() if now.get(oid) != fen]
-        if changed:
-            raise Conflict(
-                f"{len(changed)} order(s) were settled by someone else during matching; run "
-                "it again (importing the same statement again is safe).",
-                code="orders_changed",
-            )
-
     async def match_new(
         self, rows: list[dict[str, Any]], *, actor: str, run_id: uuid.UUID
     ) -> MatchOutcome:
@@ -220,7 +208,6 @@ class ReceiptService:
         ids = iter(new_ids(3 * len(rows)))  # a batch and up to two orders per receipt, mostly
         events = []
         touched: dict[uuid.UUID, OpenOrder] = {}
-        owed_before: dict[uuid.UUID, int] = {}
         for row in rows:
             match = index.match(
                 row["amount_fen"], row["memo"], row["payer_name"], row["payer_account"]
@@ -230,8 +217,6 @@ class ReceiptService:
                 row["status"] = status_of(row["amount_fen"], 0).value
                 outcome.to_check += 1
                 continue
-            for share in match.shares:
-                owed_before.setdefault(share.order.order_id, share.order.outstanding_fen)
             index.apply(match)
             batch_id = next(ids, None) or uuid.uuid4()
             allocated = sum(s.amount_fen for s in match.shares)
@@ -261,7 +246,6 @@ class ReceiptService:
                 )
             events.append(_allocated_event(batch_id, row, match, actor, org))
             outcome.matched += 1
-        await self._lock_matched(owed_before)
         await self.repo.insert_receipts(rows)
         ledger_rows = [
             {k: a.pop(k) for k in ("ledger_account", "account_code", "legal_entity")}
