@@ -242,21 +242,24 @@ class OrderRepository:
             return
         table = OrderMonthlyTotal.__table__
         dialect = self.session.get_bind().dialect.name
-        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-        statement = upsert.on_conflict_do_update(
-            index_elements=["month", "customer_org_id", "category", "status"],
-            set_={
-                "count": table.c.count + upsert.excluded.count,
-                "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
-            },
-        )
         rows = [
             {"month": m, "customer_org_id": o, "category": c, "status": s, "count": n,
              "amount_fen": fen}
-            for (m, o, c, s), (n, fen) in sorted(deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3]))
+            for (m, o, c, s), (n, fen) in sorted(
+                deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3])
+            )
         ]  # fmt: skip
-        for row in rows:  # one statement per row: a multi-row upsert may not touch a row twice
-            await self.session.execute(statement, row)
+        # One statement: the keys are distinct, so no row is touched twice.
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(rows)
+        await self.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["month", "customer_org_id", "category", "status"],
+                set_={
+                    "count": table.c.count + upsert.excluded.count,
+                    "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
+                },
+            )
+        )
 
     async def reserve_order_numbers(self, day: str, count: int) -> int:
         """The first of `count` consecutive numbers of the day, reserved in one statement."""

@@ -1,0 +1,906 @@
+"""Orders at scale: 1,000,000 orders on PostgreSQL, measured through the real service code.
+
+    uv run python benchmarks/orders_scale.py --write docs/benchmarks.md      (make bench)
+
+What runs (one process, nothing mocked):
+- a throwaway PostgreSQL database, migrated with orders' own migrations;
+- seeding by COPY (asyncpg): `--orders` orders over 300 institutions (Zipf-skewed sizes), every
+  category with its direction, two years of creation times (business-hours heavy), log-normal
+  amounts, statuses by age along the life cycle with consistent amounts and milestone dates,
+  the trajectory (one row per step reached), value-added redemptions with extension data
+  (car model, city, merchant, product, coupon use time) and their analysis rows, reviews.
+  The migration's secondary indexes are dropped for the COPY and re-created exactly as they
+  were (their definitions read from pg_indexes), then ANALYZE;
+- the orders ASGI app (`orders.main.definition`, servicekit's create_app) called through httpx's
+  ASGI transport with real internal tokens (servicekit.testing.tokens): list pages, analyses,
+  and the CSV import (its background task runs inside the request, so the request's wall time
+  is the import's);
+- finance events through the consumer's own batch path (`EventConsumer.handle_records`, the
+  method the Kafka loop calls per polled partition batch of ≤ 500 records): one transaction per
+  batch, inbox dedup, orders' real handlers moving seeded orders (invoice issued → invoiced,
+  receipt allocated → settled) with trajectory rows and outbox events. The broker is left out
+  (measured separately in the event-backbone section): this is the orders-side consumer cost.
+
+Timings are wall-clock of the call as a client sees it (ASGI, JSON included), after warm-up;
+p50/p95 over `--reps` repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from report import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SECTION = "orders-scale"
+
+TARGET_LIST_MS = 50.0
+TARGET_ANALYSIS_MS = 300.0
+TARGET_IMPORT_S = 30.0
+TARGET_EVENTS_PER_S = 5000.0
+
+# ---------------------------------------------------------------------------- distributions
+CATEGORIES = [  # (category, direction, weight, median yuan, source service)
+    ("value_added_redemption", "receivable", 0.42, 180, "valueadd"),
+    ("value_added_settlement", "receivable", 0.04, 8_000, "valueadd"),
+    ("risk_assessment", "receivable", 0.12, 1_500, "risk"),
+    ("channel_promotion_fee", "receivable", 0.11, 600, "insurance"),
+    ("plate_purchase", "receivable", 0.03, 3_000, "valueadd"),
+    ("plate_call_fee", "receivable", 0.07, 40, "valueadd"),
+    ("plate_combined_settlement", "receivable", 0.02, 5_000, "valueadd"),
+    ("technical_service", "receivable", 0.07, 12_000, "tpa"),
+    ("promoter_payout", "payable", 0.07, 300, "finance"),
+    ("merchant_payout", "payable", 0.04, 2_000, "valueadd"),
+    ("org_top_up", "receivable", 0.01, 20_000, "finance"),
+]
+RECEIVABLE_PATH = ["created", "reconciled", "invoice_applied", "invoiced", "settled", "closed"]
+PAYABLE_PATH = ["created", "reconciled", "settled", "closed"]
+# How far along the path an order is, by age in days: (max age, weights per path index).
+PROGRESS_BY_AGE = [
+    (7, [0.6, 0.3, 0.1, 0, 0, 0]),
+    (30, [0.15, 0.25, 0.15, 0.3, 0.15, 0]),
+    (90, [0.03, 0.05, 0.04, 0.18, 0.4, 0.3]),
+    (10_000, [0.01, 0.01, 0.01, 0.04, 0.23, 0.7]),
+]
+STEP_DELAY_HOURS = {  # how long after the previous step (uniform range)
+    "reconciled": (1, 72),
+    "invoice_applied": (1, 120),
+    "invoiced": (1, 48),
+    "settled": (24, 45 * 24),
+    "closed": (24, 240),
+}
+CAR_MODELS = [
+    "比亚迪 秦PLUS", "特斯拉 Model Y", "丰田 卡罗拉", "大众 朗逸", "本田 雅阁", "日产 轩逸",
+    "比亚迪 宋PLUS", "理想 L7", "五菱 宏光MINI", "吉利 星越L", "长安 CS75", "哈弗 H6",
+    "蔚来 ES6", "小鹏 P7", "宝马 3系", "奔驰 C级", "奥迪 A4L", "别克 英朗", "问界 M7", "广汽 埃安Y",
+]  # fmt: skip
+CITIES = [  # (province code, city code, text)
+    ("440000", "440300", "深圳"), ("440000", "440100", "广州"), ("110000", "110100", "北京"),
+    ("310000", "310100", "上海"), ("330000", "330100", "杭州"), ("320000", "320100", "南京"),
+    ("510000", "510100", "成都"), ("420000", "420100", "武汉"), ("500000", "500100", "重庆"),
+    ("610000", "610100", "西安"), ("370000", "370200", "青岛"), ("350000", "350200", "厦门"),
+    ("430000", "430100", "长沙"), ("410000", "410100", "郑州"), ("120000", "120100", "天津"),
+    ("320000", "320500", "苏州"), ("440000", "441900", "东莞"), ("440000", "440600", "佛山"),
+]  # fmt: skip
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 10, 11, 12, 12, 11, 10, 9, 8, 6, 4, 2, 1]
+
+
+def zipf_weights(n: int, s: float) -> list[float]:
+    return [1 / (i + 1) ** s for i in range(n)]
+
+
+@dataclass
+class World:
+    orgs: list[uuid.UUID]
+    org_weights: list[float]
+    merchants: list[tuple[str, str]]
+    products: list[tuple[str, str]]
+    clerks: list[str]
+
+
+def make_world(rng: random.Random) -> World:
+    orgs = [uuid.UUID(int=rng.getrandbits(128) | (4 << 76)) for _ in range(300)]
+    return World(
+        orgs=orgs,
+        org_weights=zipf_weights(len(orgs), 0.8),
+        merchants=[(f"M{i:04d}", f"商户{i:04d}") for i in range(500)],
+        products=[(f"P{i:02d}", f"增值产品{i:02d}") for i in range(20)],
+        clerks=[f"clerk-{i:02d}" for i in range(40)],
+    )
+
+
+# ---------------------------------------------------------------------------- seeding
+@dataclass
+class Seeded:
+    orders: int = 0
+    steps: int = 0
+    facts: int = 0
+    reviews: int = 0
+    seconds: float = 0.0
+    per_org: dict[uuid.UUID, int] = field(default_factory=dict)
+    invoice_applied: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+
+
+def _pick_status(rng: random.Random, age_days: float, path: list[str]) -> int:
+    weights = next(w for max_age, w in PROGRESS_BY_AGE if age_days <= max_age)
+    if len(path) == len(PAYABLE_PATH):  # created, reconciled, settled, closed
+        weights = [weights[0], weights[1] + weights[2] + weights[3], weights[4], weights[5]]
+    return rng.choices(range(len(path)), weights)[0]
+
+
+def generate(n: int, world: World, rng: random.Random, now: datetime, seeded: Seeded) -> Any:
+    """Yields (orders, steps, facts, reviews) row batches for COPY."""
+    cat_weights = [c[2] for c in CATEGORIES]
+    start = now - timedelta(days=730)
+    span = (now - timedelta(days=1) - start).total_seconds()
+    numbers: dict[str, int] = {}
+    batch = 20_000
+    for first in range(0, n, batch):
+        orders, steps, facts, reviews = [], [], [], []
+        for i in range(first, min(n, first + batch)):
+            category, direction, _, median, source = rng.choices(CATEGORIES, cat_weights)[0]
+            org = rng.choices(world.orgs, world.org_weights)[0]
+            seeded.per_org[org] = seeded.per_org.get(org, 0) + 1
+            created = start + timedelta(seconds=rng.random() * span)
+            local = created.astimezone(SHANGHAI)
+            hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+            local = local.replace(hour=hour)
+            created = local.astimezone(UTC)
+            day = local.strftime("%Y%m%d")
+            numbers[day] = numbers.get(day, 0) + 1
+            amount = max(1, int(median * 100 * math.exp(rng.gauss(0, 0.8))))
+            path = RECEIVABLE_PATH if direction == "receivable" else PAYABLE_PATH
+            stage = _pick_status(rng, (now - created).total_seconds() / 86400, path)
+            order_id = uuid.UUID(int=rng.getrandbits(128) | (4 << 76))
+            creator = "svc-valueadd" if source == "valueadd" else rng.choice(world.clerks)
+            at = created
+            times = {"created": created}
+            byes = {"created": creator}
+            for status in path[1 : stage + 1]:
+                low, high = STEP_DELAY_HOURS[status]
+                nxt = at + timedelta(hours=rng.uniform(low, high))
+                if nxt >= now:
+                    break
+                at = nxt
+                times[status] = at
+                byes[status] = (
+                    f"fin-invoicer-{rng.randrange(5)}" if status == "invoiced"
+                    else f"fin-cashier-{rng.randrange(4)}" if status == "settled"
+                    else f"fin-applicant-{rng.randrange(6)}" if status == "invoice_applied"
+                    else rng.choice(world.clerks)
+                )  # fmt: skip
+            reached = list(times)
+            status = reached[-1]
+            if status in ("created", "reconciled") and rng.random() < 0.05:
+                cancel_at = at + timedelta(hours=rng.uniform(1, 48))
+                if cancel_at < now:
+                    times["cancelled"], byes["cancelled"] = cancel_at, rng.choice(world.clerks)
+                    reached.append("cancelled")
+                    status = "cancelled"
+            invoiced = "invoiced" in times and direction == "receivable"
+            settled = "settled" in times
+            if status == "invoice_applied":
+                seeded.invoice_applied.append((order_id, amount))
+            extension = None
+            if category == "value_added_redemption":
+                used = created - timedelta(minutes=rng.uniform(0, 90))
+                used_local = used.astimezone(SHANGHAI)
+                province, city, text = rng.choices(CITIES, zipf_weights(len(CITIES), 0.9))[0]
+                merchant = rng.choices(world.merchants, zipf_weights(500, 1.0))[0]
+                product = rng.choices(world.products, zipf_weights(20, 0.7))[0]
+                car = rng.choices(CAR_MODELS, zipf_weights(len(CAR_MODELS), 0.8))[0]
+                extension = {
+                    "coupon_used_at": used.isoformat(),
+                    "car_model": car,
+                    "location": {"province_code": province, "city_code": city, "text": text},
+                    "merchant": {"id": merchant[0], "name": merchant[1]},
+                    "product": {"id": product[0], "name": product[1]},
+                }
+                facts.append((order_id, org, created, amount, used, used_local.hour,
+                               used_local.isoweekday(), car, city, merchant[0], merchant[1],
+                               product[0], product[1]))  # fmt: skip
+                if rng.random() < 0.15:
+                    # Some products are worse than others.
+                    bias = int(product[0][1:]) % 5 == 0
+                    weights = (
+                        [0.15, 0.15, 0.25, 0.25, 0.2] if bias else [0.03, 0.05, 0.12, 0.35, 0.45]
+                    )
+                    rating = rng.choices([1, 2, 3, 4, 5], weights)[0]
+                    reviews.append((uuid.UUID(int=rng.getrandbits(128) | (4 << 76)), order_id,
+                                    rating, None, "[]", None, creator, used + timedelta(days=1)))  # fmt: skip
+            sign = (
+                local.date() - timedelta(days=rng.randrange(0, 10))
+                if direction == "receivable"
+                else None
+            )
+            orders.append((
+                order_id, f"OC{day}{numbers[day]:06d}", category, direction, org,
+                f"对方{rng.randrange(2000):04d}" if rng.random() < 0.6 else None, None,
+                "technology_company" if rng.random() < 0.8 else "agency_company",
+                amount, 600, json.dumps(extension, ensure_ascii=False) if extension else None,
+                source, f"s{i:09d}", status, sign,
+                amount if invoiced else 0, amount if settled else 0,
+                times.get("invoiced") if invoiced else None, times.get("settled"),
+                creator, created, 1,
+                times.get("invoiced") if invoiced else None,
+                byes.get("invoiced") if invoiced else None,
+                times.get("settled"), byes.get("settled"),
+            ))  # fmt: skip
+            previous = None
+            for step in reached:
+                steps.append((order_id, previous, step, times[step], byes[step],
+                              f"seed-{i}", None))  # fmt: skip
+                previous = step
+        yield orders, steps, facts, reviews
+
+
+ORDER_COLUMNS = [
+    "id", "order_no", "category", "direction", "customer_org_id", "counterparty_name",
+    "counterparty_id", "seller", "amount_fen", "tax_rate_bp", "extension", "source_service",
+    "source_ref", "status", "sign_date", "invoiced_fen", "settled_fen", "invoiced_at",
+    "settled_at", "created_by", "created_at", "version", "first_invoiced_at",
+    "first_invoiced_by", "first_settled_at", "first_settled_by",
+]  # fmt: skip
+STEP_COLUMNS = ["order_id", "from_status", "to_status", "at", "by", "cause", "note"]
+FACT_COLUMNS = [
+    "order_id", "customer_org_id", "created_at", "amount_fen", "used_at", "used_hour",
+    "used_weekday", "car_model", "city_code", "merchant_id", "merchant_name", "product_id",
+    "product_name",
+]  # fmt: skip
+REVIEW_COLUMNS = [
+    "id",
+    "order_id",
+    "rating",
+    "text",
+    "tags",
+    "reviewer",
+    "recorded_by",
+    "created_at",
+]
+SEEDED_TABLES = [
+    "orders", "order_status_changes", "order_redemption_facts", "order_reviews",
+    "order_monthly_totals",
+]  # fmt: skip
+
+
+async def seed(dsn: str, n: int, world: World, rng: random.Random, now: datetime) -> Seeded:
+    import asyncpg
+
+    seeded = Seeded()
+    t0 = time.monotonic()
+    conn = await asyncpg.connect(dsn)
+    try:
+        # Secondary indexes off for the COPY, then re-created from their own definitions.
+        indexes = await conn.fetch(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' "
+            "AND i.tablename = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)",
+            SEEDED_TABLES,
+        )
+        for row in indexes:
+            await conn.execute(f'DROP INDEX "{row["indexname"]}"')
+        for orders, steps, facts, reviews in generate(n, world, rng, now, seeded):
+            await conn.copy_records_to_table("orders", records=orders, columns=ORDER_COLUMNS)
+            await conn.copy_records_to_table(
+                "order_status_changes", records=steps, columns=STEP_COLUMNS
+            )
+            await conn.copy_records_to_table(
+                "order_redemption_facts", records=facts, columns=FACT_COLUMNS
+            )
+            await conn.copy_records_to_table(
+                "order_reviews", records=reviews, columns=REVIEW_COLUMNS
+            )
+            seeded.orders += len(orders)
+            seeded.steps += len(steps)
+            seeded.facts += len(facts)
+            seeded.reviews += len(reviews)
+            print(f"  seeded {seeded.orders:,} orders", file=sys.stderr, end="\r")
+        print(file=sys.stderr)
+        await conn.execute("SET maintenance_work_mem = '512MB'")
+        for row in indexes:
+            await conn.execute(row["indexdef"])
+        # The monthly summary the service keeps with every change, as its migration fills it.
+        month = "to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+        await conn.execute(
+            "INSERT INTO order_monthly_totals "
+            "(month, customer_org_id, category, status, count, amount_fen) "
+            f"SELECT {month}, customer_org_id, category, status, count(*), sum(amount_fen) "
+            f"FROM orders GROUP BY {month}, customer_org_id, category, status"
+        )
+        for table in SEEDED_TABLES:
+            await conn.execute(f"VACUUM ANALYZE {table}")
+    finally:
+        await conn.close()
+    seeded.seconds = time.monotonic() - t0
+    return seeded
+
+
+async def reread(dsn: str, record: dict[str, Any]) -> Seeded:
+    """What `seed` reports, read back from a kept database (earlier runs' changes included)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        seeded = Seeded(seconds=float(record.get("seconds", 0)))
+        seeded.orders = await conn.fetchval("SELECT count(*) FROM orders")
+        seeded.steps = await conn.fetchval("SELECT count(*) FROM order_status_changes")
+        seeded.facts = await conn.fetchval("SELECT count(*) FROM order_redemption_facts")
+        seeded.reviews = await conn.fetchval("SELECT count(*) FROM order_reviews")
+        rows = await conn.fetch("SELECT customer_org_id, count(*) FROM orders GROUP BY 1")
+        seeded.per_org = {r[0]: r[1] for r in rows}
+        applied = await conn.fetch(
+            "SELECT id, amount_fen FROM orders WHERE status = 'invoice_applied' "
+            "AND direction = 'receivable' AND invoiced_fen = 0 ORDER BY created_at"
+        )
+        seeded.invoice_applied = [(r[0], r[1]) for r in applied]
+        await conn.execute("VACUUM ANALYZE orders")
+    finally:
+        await conn.close()
+    return seeded
+
+
+# ---------------------------------------------------------------------------- measuring
+@dataclass
+class Timing:
+    name: str
+    target: str
+    limit: float | None  # ms (or s / events/s for the special rows)
+    values_ms: list[float]
+    note: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.values_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.values_ms)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    @property
+    def met(self) -> bool:
+        return self.limit is None or self.p95 <= self.limit
+
+
+async def timed(
+    name: str, target_ms: float, call: Callable[[], Awaitable[Any]], reps: int, note: str = ""
+) -> Timing:
+    for _ in range(3):  # warm-up: plans, caches, connection pool
+        await call()
+    values = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        await call()
+        values.append((time.perf_counter() - t) * 1000)
+    timing = Timing(name, f"≤ {target_ms:.0f} ms", target_ms, values, note)
+    print(f"  {name}: p50 {timing.p50:.1f} ms, p95 {timing.p95:.1f} ms", file=sys.stderr)
+    return timing
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    import httpx
+    from sqlalchemy.engine import make_url
+
+    from orders.config import Settings
+    from orders.main import definition
+    from orders.subscriptions import subscriptions
+    from servicekit.app import create_app
+    from servicekit.auth import InternalTokenVerifier, JWKSCache
+    from servicekit.messaging import EventConsumer
+    from servicekit.migrations import upgrade_to_head
+    from servicekit.observability import configure_logging
+    from servicekit.testing.plugin import ThrowawayPostgres
+    from servicekit.testing.tokens import TestTokenIssuer
+    from shared_schemas import parse
+
+    rng = random.Random(args.seed)
+    world = make_world(rng)
+    now = datetime.now(UTC).replace(microsecond=0)
+    db = ThrowawayPostgres("orders_scale")
+    if args.reuse_db:  # a database an earlier run seeded and kept (--keep-db)
+        db.name = args.reuse_db
+        db.url = make_url(db.url).set(database=db.name).render_as_string(hide_password=False)
+    else:
+        await db.create()
+    results: dict[str, Any] = {"db": db.name}
+    try:
+        t = time.monotonic()
+        await asyncio.to_thread(upgrade_to_head, definition.migrations_dir, db.url)
+        results["migrate_s"] = time.monotonic() - t
+        dsn = db.url.replace("postgresql+asyncpg://", "postgresql://")
+        record = Path(args.workdir) / f"{db.name}.json"
+        if args.reuse_db:
+            seeded = await reread(dsn, json.loads(record.read_text()) if record.exists() else {})
+            print(f"reusing {db.name}: {seeded.orders:,} orders", file=sys.stderr)
+        else:
+            print(f"seeding {args.orders:,} orders into {db.name}", file=sys.stderr)
+            seeded = await seed(dsn, args.orders, world, rng, now)
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps({"seconds": seeded.seconds, "orders": seeded.orders}))
+            print(f"  seeded in {seeded.seconds:.0f}s", file=sys.stderr)
+        results["seeded"] = seeded
+
+        os.environ.update(ORDERS_DATABASE_URL=db.url, ORDERS_RUN_WORKERS_INLINE="false")
+        settings = Settings(
+            database_url=db.url,
+            run_workers_inline=False,
+            environment="test",
+            log_level="WARNING",
+            log_json=False,
+            export_dir=Path(args.workdir) / "exports",
+        )
+        configure_logging("orders", "WARNING", False)
+        issuer = TestTokenIssuer()
+        verifier = InternalTokenVerifier(JWKSCache(issuer.jwks), audience="orders")
+        app = create_app(definition, settings, token_verifier=verifier)
+        biggest = max(seeded.per_org, key=lambda o: seeded.per_org[o])
+        middle = sorted(seeded.per_org, key=lambda o: seeded.per_org[o])[len(seeded.per_org) // 2]
+        functions = ["orders.order.query", "orders.order.create", "orders.analysis.query"]
+
+        def clerk(org: uuid.UUID) -> dict[str, str]:
+            return issuer.headers(
+                entry="orders", functions=functions, org_id=org, subject="bench-clerk", ttl=3600
+            )
+
+        operator = issuer.headers(
+            entry="orders", functions=functions, subject="bench-operator",
+            platform_operator=True, ttl=3600,
+        )  # fmt: skip
+        today = now.astimezone(SHANGHAI).date()
+        # "The last 12 months" as a report asks it: whole months, this one included.
+        month_start = today.replace(day=1)
+        months_back = month_start.year * 12 + month_start.month - 1 - 11
+        year_ago = date(months_back // 12, months_back % 12 + 1, 1).isoformat()
+        last_month_end = month_start - timedelta(days=1)
+        last_month = last_month_end.replace(day=1).isoformat()
+        quarter_ago = (today - timedelta(days=91)).isoformat()
+        timings: list[Timing] = []
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://orders", timeout=600
+            ) as client:
+
+                def getter(
+                    path: str, headers: dict[str, str], **params: Any
+                ) -> Callable[[], Awaitable[Any]]:
+                    async def call() -> Any:
+                        response = await client.get(path, params=params, headers=headers)
+                        assert response.status_code == 200, response.text
+                        return response.json()
+
+                    return call
+
+                # -- list pages --------------------------------------------------------------
+                print("list pages", file=sys.stderr)
+                page_filters = {
+                    "customer_org_id": str(biggest),
+                    "category": "value_added_redemption",
+                    "status": "settled",
+                    "created_from": year_ago,
+                    "created_to": today.isoformat(),
+                    "limit": 50,
+                }
+                first = getter("/v1/orders", clerk(biggest), **page_filters)
+                timings.append(await timed(
+                    "list: institution + category + status + last 12 months, first page",
+                    TARGET_LIST_MS, first, args.reps,
+                    f"largest institution ({seeded.per_org[biggest]:,} orders)",
+                ))  # fmt: skip
+                cursor = (await first())["next_cursor"]
+                for _ in range(9):
+                    if cursor is None:
+                        break
+                    page = await getter(
+                        "/v1/orders", clerk(biggest), cursor=cursor, **page_filters
+                    )()
+                    cursor = page["next_cursor"] or cursor
+                deep = {"cursor": cursor} if cursor else {}
+                timings.append(await timed(
+                    "list: same filters, 11th page (keyset cursor)", TARGET_LIST_MS,
+                    getter("/v1/orders", clerk(biggest), **deep, **page_filters), args.reps,
+                ))  # fmt: skip
+                timings.append(await timed(
+                    "list: institution + rare category (org_top_up) + status invoiced",
+                    TARGET_LIST_MS,
+                    getter("/v1/orders", clerk(middle), customer_org_id=str(middle),
+                           category="org_top_up", status="invoiced", created_from=year_ago,
+                           created_to=today.isoformat()),
+                    args.reps, f"median institution ({seeded.per_org[middle]:,} orders): few or no matches",
+                ))  # fmt: skip
+                timings.append(await timed(
+                    "list: operator, category + status + quarter (all institutions)",
+                    TARGET_LIST_MS,
+                    getter("/v1/orders", operator, category="risk_assessment", status="invoiced",
+                           created_from=quarter_ago, created_to=today.isoformat()),
+                    args.reps,
+                ))  # fmt: skip
+
+                # -- analyses ------------------------------------------------------------------
+                print("analyses", file=sys.stderr)
+                scopes = [
+                    (
+                        "largest institution, last 12 months",
+                        clerk(biggest),
+                        {"created_from": year_ago},
+                    ),
+                    (
+                        "operator, all institutions, last 12 months",
+                        operator,
+                        {"created_from": year_ago},
+                    ),
+                    ("operator, all institutions, all 2 years", operator, {}),
+                ]
+                for label, headers, params in scopes:
+                    by = {"by": ["period", "category", "status"]}
+                    if headers is operator:
+                        by = {"by": ["period", "category"]}
+                    for name, path, extra in (
+                        ("totals by month" + (" × category" if headers is operator else " × category × status"),
+                         "/v1/orders/analysis/totals", {"period": "month", **by}),
+                        ("totals by institution × status", "/v1/orders/analysis/totals",
+                         {"by": ["customer_org_id", "status"]}),
+                        ("totals by day, last whole month", "/v1/orders/analysis/totals",
+                         {"period": "day", **by, "created_from": last_month,
+                          "created_to": last_month_end.isoformat()}),
+                        ("cycle times p50/p90", "/v1/orders/analysis/cycle-times", {}),
+                        ("value-added usage", "/v1/orders/analysis/value-added-usage", {}),
+                        ("review scores by product", "/v1/orders/analysis/reviews", {"by": "product"}),
+                        ("review scores by merchant", "/v1/orders/analysis/reviews", {"by": "merchant"}),
+                    ):  # fmt: skip
+                        timings.append(await timed(
+                            f"{name} — {label}", TARGET_ANALYSIS_MS,
+                            getter(path, headers, **{**params, **extra}), args.reps,
+                        ))  # fmt: skip
+                    if params:  # the rule has its own 90-day window
+                        timings.append(await timed(
+                            f"coupon targets (90 days) — {label.split(',')[0]}",
+                            TARGET_ANALYSIS_MS,
+                            getter("/v1/orders/analysis/coupon-targets", headers,
+                                   as_of=today.isoformat(), min_redemptions=5),
+                            args.reps,
+                        ))  # fmt: skip
+                results["timings"] = timings
+
+                # -- import ---------------------------------------------------------------------
+                print(f"import of {args.import_rows:,} rows", file=sys.stderr)
+                content = import_file(args.import_rows, biggest, world, rng, now)
+                cpu = time.process_time()
+                t = time.perf_counter()
+                response = await client.post(
+                    "/v1/orders/imports",
+                    params={"filename": "bench.csv", "dry_run": "false"},
+                    content=content,
+                    headers=clerk(biggest),
+                )
+                assert response.status_code == 202, response.text
+                job = (await client.get(
+                    f"/v1/orders/imports/{response.json()['id']}", headers=clerk(biggest)
+                )).json()  # fmt: skip
+                import_s = time.perf_counter() - t
+                import_cpu = time.process_time() - cpu
+                assert job["status"] == "succeeded", job
+                assert job["created"] == args.import_rows, job
+                results["import"] = {
+                    "seconds": import_s, "cpu": import_cpu, "job": job, "bytes": len(content),
+                }  # fmt: skip
+                print(f"  {import_s:.1f}s ({job})", file=sys.stderr)
+
+                # -- events -------------------------------------------------------------------
+                print(f"events ({args.events:,})", file=sys.stderr)
+                consumer = EventConsumer(
+                    sessionmaker=app.state.sessionmaker,
+                    tables=definition.messaging_tables,
+                    outbox=app.state.messaging.outbox,
+                    subscriptions=subscriptions,
+                    parse=parse,
+                    group_id="orders",
+                    bootstrap_servers="127.0.0.1:9",  # never contacted: no dead letters expected
+                    idempotent=False,
+                )
+                results["events"] = await consume(consumer, seeded.invoice_applied, args.events)
+                async with app.state.sessionmaker() as session:
+                    from sqlalchemy import text
+
+                    moved = await session.execute(
+                        text(
+                            "SELECT status, count(*) FROM orders WHERE id = ANY(:ids) GROUP BY status"
+                        ),
+                        {"ids": [o for o, _ in seeded.invoice_applied[: args.events // 2]]},
+                    )
+                    results["events"]["statuses_after"] = dict(moved.all())
+    finally:
+        if args.keep_db or args.reuse_db:
+            print(f"kept database {db.name}", file=sys.stderr)
+        else:
+            await db.drop()
+    return results
+
+
+def import_file(
+    rows: int, org: uuid.UUID, world: World, rng: random.Random, now: datetime
+) -> bytes:
+    """A realistic CSV: half value-added redemptions with their extension columns."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([
+        "category", "direction", "customer_org_id", "amount", "source_service", "source_ref",
+        "sign_date", "tax_rate", "seller", "counterparty_name", "coupon_used_at", "car_model",
+        "province_code", "city_code", "merchant_id", "merchant_name", "product_id", "product_name",
+    ])  # fmt: skip
+    tag = uuid.uuid4().hex[:8]
+    for i in range(rows):
+        redemption = i % 2 == 0
+        amount = f"{max(1, int(18000 * math.exp(rng.gauss(0, 0.8)))) / 100:.2f}"
+        sign = (now.astimezone(SHANGHAI).date() - timedelta(days=rng.randrange(30))).isoformat()
+        if redemption:
+            province, city, _ = rng.choice(CITIES)
+            merchant, product = rng.choice(world.merchants), rng.choice(world.products)
+            used = (now - timedelta(minutes=rng.randrange(60 * 24 * 30))).astimezone(SHANGHAI)
+            writer.writerow([
+                "value_added_redemption", "receivable", org, amount, "bench-import", f"{tag}-{i}",
+                sign, "0.06", "technology_company", "", used.isoformat(), rng.choice(CAR_MODELS),
+                province, city, merchant[0], merchant[1], product[0], product[1],
+            ])  # fmt: skip
+        else:
+            writer.writerow([
+                "risk_assessment", "receivable", org, amount, "bench-import", f"{tag}-{i}", sign,
+                "0.06", "agency_company", f"对方{i % 500}", "", "", "", "", "", "", "", "",
+            ])  # fmt: skip
+    return out.getvalue().encode()
+
+
+async def consume(
+    consumer: Any, applied: Sequence[tuple[uuid.UUID, int]], events: int
+) -> dict[str, Any]:
+    """Half invoice.issued (invoice_applied → invoiced), half receipt.allocated (→ settled) for
+    the same orders, in the consumer's batches of 500 records of one partition."""
+    from aiokafka import ConsumerRecord
+
+    from shared_schemas import (
+        InvoiceIssuedV1,
+        Money,
+        OrderShare,
+        ReceiptAllocatedV1,
+        new_event,
+        topic_for,
+    )
+
+    orders = list(applied[: events // 2])
+    if len(orders) < events // 2:
+        raise SystemExit(f"only {len(orders)} seeded orders await an invoice; lower --events")
+
+    def record(event: Any, offset: int) -> Any:
+        value = event.model_dump_json().encode()
+        return ConsumerRecord(
+            topic=topic_for(event.event_type), partition=0, offset=offset, timestamp=0,
+            timestamp_type=0, key=str(event.aggregate_id).encode(), value=value, checksum=None,
+            serialized_key_size=0, serialized_value_size=len(value), headers=[],
+        )  # fmt: skip
+
+    issued, allocated = [], []
+    for k, (order_id, fen) in enumerate(orders):
+        share = [OrderShare(order_id=order_id, amount=Money.from_fen(fen))]
+        invoice_id, application_id = uuid.uuid4(), uuid.uuid4()
+        issued.append(record(new_event(
+            "finance.invoice.issued",
+            InvoiceIssuedV1(invoice_id=invoice_id, invoice_no=f"0440{k:08d}",
+                            application_id=application_id, issued_by="fin-invoicer",
+                            orders=share, amount=Money.from_fen(fen)),
+            producer="finance", aggregate_id=application_id,
+        ), k))  # fmt: skip
+        allocation_id, receipt_id = uuid.uuid4(), uuid.uuid4()
+        allocated.append(record(new_event(
+            "finance.receipt.allocated",
+            ReceiptAllocatedV1(allocation_id=allocation_id, receipt_id=receipt_id,
+                               receipt_no=f"BS-{k:08d}", allocated_by="fin-cashier",
+                               orders=share, amount=Money.from_fen(fen)),
+            producer="finance", aggregate_id=receipt_id,
+        ), k))  # fmt: skip
+    phases = {}
+    for name, records in (
+        ("finance.invoice.issued", issued),
+        ("finance.receipt.allocated", allocated),
+    ):
+        batch_ms = []
+        cpu = time.process_time()
+        t0 = time.perf_counter()
+        for start in range(0, len(records), 500):
+            t = time.perf_counter()
+            await consumer.handle_records(records[start : start + 500])
+            batch_ms.append((time.perf_counter() - t) * 1000)
+        seconds = time.perf_counter() - t0
+        phases[name] = {
+            "cpu": time.process_time() - cpu,
+            "events": len(records),
+            "seconds": seconds,
+            "per_second": len(records) / seconds,
+            "batch_p50_ms": statistics.median(batch_ms),
+            "batch_max_ms": max(batch_ms),
+        }
+        print(f"  {name}: {len(records) / seconds:,.0f}/s", file=sys.stderr)
+    total_events = sum(p["events"] for p in phases.values())
+    total_s = sum(p["seconds"] for p in phases.values())
+    return {"phases": phases, "events": total_events, "seconds": total_s,
+            "per_second": total_events / total_s}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- report
+#: Why targets are missed, as of this code (kept with the script so a rerun keeps it).
+NOTES = """
+What the misses mean (as of this code; see services/orders/README.md, Analysis):
+
+- Totals are read from the monthly summary for whole months and meet the target platform-wide; grouping by institution over the whole platform still returns one row per institution and status from ~150k summary rows.
+- Cycle-time percentiles have to order every duration in scope (an exact percentile cannot be summed from a summary): one index-only scan with `percentile_disc`, 0.6 s for the largest institution's year and 2–5 s platform-wide here. Next step if needed: approximate percentiles from per-month duration histograms kept with the steps, or a nightly precomputation.
+- Usage, review scores and coupon targets group the narrow `order_redemption_facts` (one scan with GROUPING SETS): ~0.2–0.5 s over 100k–500k redemptions on this shared machine, around the target rather than safely under it.
+- Events: the handlers take ~4 ms of CPU per event in this process (lock, finance record, step, trajectory, monthly totals, outbox, all per event through the ORM), so even a free core would give a few hundred per second. 5,000/s needs a batch handler: servicekit would have to hand a handler all events of a polled batch (one SELECT … FOR UPDATE of their orders, multi-row inserts) — a servicekit change.
+- Import: the process got ~13 CPU s of the run's wall time; the rest is PostgreSQL maintaining the 13 indexes of `orders` plus the other tables, on the same 2 shared cores.
+"""
+
+
+def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetime) -> str:
+    seeded: Seeded = results["seeded"]
+    timings: list[Timing] = results["timings"]
+    imp = results["import"]
+    ev = results["events"]
+    cpu = os.cpu_count()
+    lines = [
+        "## Orders at scale (1,000,000 orders on PostgreSQL)",
+        "",
+        "The orders service's own code (ASGI app with real internal tokens, the CSV import path, "
+        "the consumer's batch handler) against a PostgreSQL database seeded with "
+        f"{seeded.orders:,} orders.",
+        "",
+        "- Command: `uv run python benchmarks/orders_scale.py --write docs/benchmarks.md`"
+        + (
+            f" (this run: `--orders {args.orders} --reps {args.reps} --import-rows "
+            f"{args.import_rows} --events {args.events}`)"
+            if args.orders != 1_000_000
+            else ""
+        )
+        + (
+            f"; this run measured a database seeded by an earlier run (`--keep-db`, then "
+            f"`--reuse-db {args.reuse_db} --reps {args.reps} --events {args.events}`): it also "
+            "holds the orders that earlier runs' imports created and the events they moved"
+            if args.reuse_db
+            else ""
+        ),
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {cpu} cores (shared, noisy VM: other work ran at the same time), "
+        f"{platform.platform()}, Python {platform.python_version()}, "
+        f"{results.get('pg_version', 'PostgreSQL')} on the same machine, default settings.",
+        f"- Load: the machine's load average was {os.getloadavg()[0]:.1f} when the report was "
+        "written (2 cores: other sessions' builds and tests ran alongside); the import and event "
+        "rows give the CPU time this process got.",
+        f"- Data: {seeded.orders:,} orders over 300 institutions (Zipf sizes; the largest has "
+        f"{max(seeded.per_org.values()):,}), 11 categories, 2 years of creation times, statuses "
+        f"by age along the life cycle; {seeded.steps:,} trajectory rows, {seeded.facts:,} "
+        f"value-added redemptions with extension data, {seeded.reviews:,} reviews. Seeded by "
+        f"COPY in {seeded.seconds:.0f} s (1,000,000 orders; indexes re-created after). Order "
+        "lines were not seeded.",
+        f"- Each figure: p50 / p95 of {args.reps} calls after 3 warm-up calls, wall-clock as "
+        "the client sees it (routing, token check, SQL, JSON).",
+        "",
+        "| measurement | target | p50 | p95 | met | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in timings:
+        lines.append(
+            f"| {t.name} | {t.target} | {t.p50:.1f} ms | **{t.p95:.1f} ms** | "
+            f"{'yes' if t.met else '**no**'} | {t.note} |"
+        )
+    job = imp["job"]
+    lines.append(
+        f"| import {job['total']:,} CSV rows ({imp['bytes'] / 1e6:.1f} MB), dry_run=false, "
+        f"through `POST /v1/orders/imports` | ≤ {TARGET_IMPORT_S:.0f} s | — | "
+        f"**{imp['seconds']:.1f} s** | {'yes' if imp['seconds'] <= TARGET_IMPORT_S else '**no**'} "
+        f"| one run; created {job['created']:,}, failed {job['failed']}; "
+        f"{job['total'] / imp['seconds']:,.0f} rows/s; this process used {imp['cpu']:.1f} CPU s "
+        f"of the {imp['seconds']:.1f} s |"
+    )
+    lines.append(
+        f"| finance events consumed (handle_records, batches of 500) | ≥ "
+        f"{TARGET_EVENTS_PER_S:,.0f}/s | — | **{ev['per_second']:,.0f}/s** | "
+        f"{'yes' if ev['per_second'] >= TARGET_EVENTS_PER_S else '**no**'} | "
+        + "; ".join(
+            f"{name}: {p['events']:,} in {p['seconds']:.1f} s = {p['per_second']:,.0f}/s "
+            f"(batch p50 {p['batch_p50_ms']:.0f} ms; {p['cpu']:.1f} CPU s in this process)"
+            for name, p in ev["phases"].items()
+        )
+        + " |"
+    )
+    failed = [t.name for t in timings if not t.met]
+    lines += [
+        "",
+        "Verdict:",
+        "",
+        f"- List page ≤ {TARGET_LIST_MS:.0f} ms: "
+        + (
+            "met for every list case measured."
+            if not [f for f in failed if f.startswith("list")]
+            else "NOT met for: " + "; ".join(f for f in failed if f.startswith("list")) + "."
+        ),
+        f"- Analyses ≤ {TARGET_ANALYSIS_MS:.0f} ms: "
+        + (
+            "met for every analysis and scope measured."
+            if not [f for f in failed if not f.startswith("list")]
+            else "NOT met for: " + "; ".join(f for f in failed if not f.startswith("list")) + "."
+        ),
+        f"- Import ≤ {TARGET_IMPORT_S:.0f} s: "
+        + ("met" if imp["seconds"] <= TARGET_IMPORT_S else "NOT met")
+        + f" ({imp['seconds']:.1f} s for {job['total']:,} rows).",
+        f"- Events ≥ {TARGET_EVENTS_PER_S:,.0f}/s: "
+        + ("met" if ev["per_second"] >= TARGET_EVENTS_PER_S else "NOT met")
+        + f" ({ev['per_second']:,.0f}/s through orders' handlers; statuses after: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(ev["statuses_after"].items()))
+        + ").",
+        "",
+        NOTES.strip(),
+        "",
+        "How it is measured: see the docstring of `benchmarks/orders_scale.py`. The event figure "
+        "is the orders-side cost of consuming (parse, inbox dedup, handler, trajectory, outbox, "
+        "inbox rows, commit) without the broker hop; the broker path itself is the "
+        "event-backbone section's subject.",
+    ]
+    return "\n".join(lines)
+
+
+async def pg_version(url: str) -> str:
+    import asyncpg
+
+    from servicekit.testing.plugin import test_postgres_url
+
+    conn = await asyncpg.connect(
+        test_postgres_url().replace("postgresql+asyncpg://", "postgresql://")
+    )
+    try:
+        return str(await conn.fetchval("SHOW server_version")).split(" ")[0]
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--workdir", default=str(ROOT / "var" / "bench-orders"))
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--reuse-db", help="measure a database kept by an earlier --keep-db run")
+    parser.add_argument("--write", help="markdown file to write the section into")
+    args = parser.parse_args()
+    started = datetime.now(UTC)
+    results = asyncio.run(run(args))
+    try:
+        results["pg_version"] = "PostgreSQL " + asyncio.run(pg_version(""))
+    except Exception:  # only decoration for the report
+        pass
+    text = markdown(args, results, started)
+    print(text)
+    if args.write:
+        write_section(args.write, SECTION, text)
+
+
+if __name__ == "__main__":
+    main()
