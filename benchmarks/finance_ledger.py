@@ -467,6 +467,12 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         "|---|---|---|---|---|---|---|",
     ]
     for t in timings:
+        if t.name.endswith("XLSX"):  # an export: measured, no target of its own
+            lines.append(
+                f"| {t.name} | — | {t.p50:.1f} ms | {t.p95:.1f} ms | — | "
+                f"{t.open_p95:.1f} ms | {t.note} |"
+            )
+            continue
         lines.append(
             f"| {t.name} | ≤ {TARGET_REPORT_MS:.0f} ms | {t.p50:.1f} ms | **{t.p95:.1f} ms** | "
             f"{'yes' if t.met else '**no**'} | {t.open_p95:.1f} ms | {t.note} |"
@@ -484,7 +490,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
             f"{p['entries']:,} entries in {p['seconds']:.1f} s; transaction p50 "
             f"{p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms |"
         )
-    failed = [t.name for t in timings if not t.met]
+    failed = [t.name for t in timings if not t.met and not t.name.endswith("XLSX")]
     lines += [
         "",
         "Verdict:",
