@@ -18,6 +18,7 @@ const en: Messages = {
       packages: 'Packages', clients: 'Clients', audit: 'Audit log', imports: 'Legacy import',
     },
     orders: {
+    recordOutcome: { moved: 'Moved', recorded: 'Recorded', stale: 'Stale', conflict: 'Needs a person' },
       list: 'Orders', detail: 'Order', settlement: 'Settlement lists', analysis: 'Analysis',
       imports: 'Import orders', exports: 'Export orders',
     },

@@ -16,6 +16,7 @@ const zhCN = {
       packages: '版本管理', clients: '客户端管理', audit: '审计日志', imports: '历史数据导入',
     },
     orders: {
+    recordOutcome: { moved: '已推进', recorded: '已记录', stale: '已过时', conflict: '待人工处理' },
       list: '订单管理', detail: '订单详情', settlement: '结算清单', analysis: '订单分析',
       imports: '订单导入', exports: '订单导出',
     },
