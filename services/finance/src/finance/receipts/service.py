@@ -112,6 +112,7 @@ class ReceiptService:
 
     # manual receipts (payment channels) -------------------------------------------------
     async def record(self, body: ReceiptCreate, principal: Principal) -> ReceiptRead:
+        await take_write_lock(self.repo.session)  # the existence check below stays true
         receipt_no = f"{body.source}:{body.merchant_order_no}"
         if await self.repo.existing_receipt_nos([receipt_no]):
             raise Conflict(
