@@ -1,4 +1,5 @@
 import { useI18n } from 'vue-i18n'
+import { useSessionStore } from '@/stores/session'
 
 /** Enum and entry labels in the current language. */
 export function useLabels() {
@@ -10,5 +11,12 @@ export function useLabels() {
   }
   const orgType = (value: string | null | undefined) => (value && te(`orgType.${value}`) ? t(`orgType.${value}`) : value ?? '—')
   const named = (item: { name_zh: string; name_en: string }) => (locale.value === 'en' ? item.name_en : item.name_zh)
-  return { label, orgType, named, t, te, locale }
+  /** A subject (user id) in words: the signed-in user by name, other user ids shortened. */
+  const who = (subject: string | null | undefined): string => {
+    if (!subject) return '—'
+    const me = useSessionStore().session?.user
+    if (me && subject === me.id) return me.display_name ?? me.username ?? subject
+    return /^[0-9a-f-]{32,36}$/i.test(subject) ? subject.slice(0, 8) : subject
+  }
+  return { label, orgType, named, who, t, te, locale }
 }
