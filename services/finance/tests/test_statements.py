@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 import uuid
@@ -296,3 +297,36 @@ async def test_statements_are_the_operators_books(
     assert response.status_code == 403 and response.json()["code"] == "operators_only"
     no_right = headers(token_issuer, functions=("finance.allocation.query",))
     assert (await client.get("/v1/bank-statements", headers=no_right)).status_code == 403
+
+
+async def test_the_same_file_imported_twice_at_once_is_imported_once(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer
+) -> None:
+    h = headers(token_issuer)
+    account = await _account(client, h)
+    order = await add_order(app, uuid.uuid4(), 5_000)
+    lines = [
+        S.BankLine(
+            f"C{n}",
+            "2026-11-24",
+            "08:00:00",
+            5_000 if n == 0 else 100 + n,
+            0,
+            "甲",
+            "1",
+            order.order_no if n == 0 else "转账",
+        )
+        for n in range(50)
+    ]
+    content = S.bank_statement_csv(lines, account)
+    url = f"/v1/bank-statements/imports?bank_account={account}&format=csv&dry_run=false"
+    answers = await asyncio.gather(
+        *(client.post(url, content=content, headers=h) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) in ([200, 200], [200, 409]), [
+        a.text for a in answers
+    ]
+    assert sum(a.json()["new_lines"] for a in answers if a.status_code == 200) == 50
+    listed = await client.get(f"/v1/bank-statements?bank_account={account}&limit=500", headers=h)
+    assert len(listed.json()) == 50
+    assert await outstanding(app, order.order_id) == 0

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from finance.invoices.models import (
 from finance.receipts.models import Allocation, CashSetting, PayerAccount, Receipt
 from finance.settlement.models import SettlementItem
 from servicekit.auth import Principal, scoped
+from servicekit.errors import Conflict
 
 TOLERANCE_KEY = "underpayment_tolerance_fen"
 _CHUNK = 5_000  # bound the IN lists and executemany batches
@@ -55,9 +57,19 @@ async def bulk_insert(session: AsyncSession, table: Any, rows: Sequence[dict[str
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         columns = list(rows[0])
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
-        )
+        try:
+            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                table.name,
+                records=[tuple(row[c] for c in columns) for row in rows],
+                columns=columns,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            # The same lines or receipts written by a concurrent request that committed first.
+            raise Conflict(
+                "The same records were written at the same moment by another request; retry "
+                "(what it wrote is not written twice).",
+                code="written_concurrently",
+            ) from exc
         return
     for chunk in _chunks(rows):
         await session.execute(insert(table), list(chunk))
