@@ -21,6 +21,7 @@ configureClient({
   describe: describeProblem,
 })
 
+document.documentElement.lang = i18n.global.locale.value
 const router = createAppRouter()
 app.use(router)
 app.mount('#app')
