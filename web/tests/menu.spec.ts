@@ -10,7 +10,8 @@ import { createAppRouter } from '@/router'
 import { useSessionStore } from '@/stores/session'
 import { createAppI18n } from '@/i18n'
 import AppShell from '@/components/AppShell.vue'
-import { makeSession } from './fixtures'
+import { configureClient, resetClientState } from '@/api/client'
+import { jsonResponse, makeSession } from './fixtures'
 
 describe('menu from granted functions', () => {
   it('shows a page only when every function it needs is granted', () => {
@@ -90,6 +91,18 @@ describe('route guard', () => {
     const router = routerWith()
     await router.push('/console/orders')
     expect(router.currentRoute.value.name).toBe('orders-list')
+  })
+
+  it('without a session, /bff/session answers 401 and the browser goes to sign in, coming back here', async () => {
+    resetClientState()
+    const navigate = vi.fn()
+    configureClient({ navigate, currentPath: () => '/console/orders/orders?status=invoiced' })
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(jsonResponse({ status: 401, code: 'session_missing', detail: 'sign in' }, 401, 'application/problem+json')))
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/console/orders/orders?status=invoiced').catch(() => undefined)
+    expect(navigate).toHaveBeenCalledWith('/bff/login?return_to=%2Fconsole%2Forders%2Forders%3Fstatus%3Dinvoiced')
+    expect(router.currentRoute.value.name).toBeUndefined()
+    vi.unstubAllGlobals()
   })
 
   it('without a session, goes nowhere (the client is sending the browser to login)', async () => {
