@@ -526,3 +526,206 @@ async def test_a_worker_cancelled_mid_batch_leaves_its_group(
         stop2.set()
         await asyncio.wait_for(task2, 10)
     assert healthy.calls == [event.event_id]  # the copies on the other partitions: duplicates
+
+
+# --- batch subscriptions -------------------------------------------------------------------
+
+
+class BatchRecorder:
+    """A batch handler: records each call's event ids, writes a note per event and publishes a
+    follow-up per event; fails a whole call that holds an event in `failing`."""
+
+    def __init__(self, group: str, followups: Any) -> None:
+        self.group = group
+        self.calls: list[list[uuid.UUID]] = []
+        self.in_batch: list[bool] = []
+        self.failing: set[uuid.UUID] = set()
+        self.followups = followups
+
+    async def __call__(self, events: list[Any], ctx: HandlerContext) -> None:
+        self.calls.append([e.event_id for e in events])
+        self.in_batch.append(ctx.in_batch)
+        assert ctx.event is None
+        await ctx.session.execute(
+            Recorder.notes.insert(),
+            [{"id": uuid.uuid4(), "text": f"{self.group}:{e.event_id}"} for e in events],
+        )
+        await ctx.publish(*(self.followups(e) for e in events))
+        if self.failing & {e.event_id for e in events}:
+            raise RuntimeError("batch handler bug")
+
+
+@pytest.fixture
+async def batch_consumer_with(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    kafka: Any,
+    parts: Any,
+    recorder_factory: Any,
+    make_event: Any,
+) -> AsyncIterator[Any]:
+    """A consumer of `topic` in a fresh group: a BatchRecorder takes orders.order.created;
+    with `single=True` a Recorder also takes sso.entitlement.changed, one event at a time."""
+    built: list[Any] = []
+
+    def build(topic: str, *, max_attempts: int = 3, single: bool = False) -> Any:
+        group = f"g-{uuid.uuid4().hex[:10]}"
+        single_handler = recorder_factory(group)
+        batch_handler = BatchRecorder(group, single_handler.followups)
+        subs = Subscriptions().on_batch(topic, EVENT_TYPE, batch_handler)
+        if single:
+            single_handler.followups = None
+            subs.on(topic, "sso.entitlement.changed", single_handler)
+        consumer = parts.consumer_for(
+            sessionmaker, subs, kafka.bootstrap, group_id=group, max_attempts=max_attempts
+        )
+        built.append(consumer)
+        return consumer, batch_handler, single_handler
+
+    yield build
+    for consumer in built:
+        await consumer._drop_clients()
+
+
+def entitlement_changed() -> Any:
+    return new_event(
+        "sso.entitlement.changed",
+        EntitlementChangedV1(
+            org_id=uuid.uuid4(), entitlement_version=1, entries=[], changed_by="admin"
+        ),
+        producer="sso",
+        aggregate_id=uuid.uuid4(),
+    )
+
+
+def test_a_type_has_either_a_single_or_a_batch_subscription() -> None:
+    async def single(event: Any, ctx: HandlerContext) -> None: ...
+    async def batch(events: list[Any], ctx: HandlerContext) -> None: ...
+
+    subs = Subscriptions().on("t", "t.a", single).on_batch("t", "t.b", batch)
+    assert subs.topics == ["t"]
+    assert subs.handler_for("t", "t.b") is None
+    assert subs.batch_handler_for("t", "t.b") is batch
+    assert subs.subscribed("t", "t.a") and subs.subscribed("t", "t.b")
+    assert not subs.subscribed("t", "t.c")
+    with pytest.raises(ValueError, match="single and a batch"):
+        subs.on_batch("t", "t.a", batch)
+    with pytest.raises(ValueError, match="single and a batch"):
+        subs.on("t", "t.b", single)
+
+
+async def test_batch_handler_gets_the_batch_in_partition_order_without_duplicates(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    notes_table: Table,
+    kafka: Any,
+    parts: Any,
+    make_event: Any,
+    batch_consumer_with: Any,
+    service_definition: Any,
+) -> None:
+    topic = parts.new_topic("batched")
+    events = [make_event() for _ in range(5)]
+    done_before = events[3]
+    values = [body(e) for e in events]
+    # events[1] twice in the batch; events[3] handled in an earlier batch.
+    records = await kafka.fetch(
+        await kafka.produce(topic, values[3], *values[:2], values[1], *values[2:], key=b"k")
+    )
+    consumer, handler, _ = batch_consumer_with(topic)
+    tables = service_definition.messaging_tables
+
+    await consumer.handle_records(records[:1])
+    await consumer.handle_records(records[1:])
+
+    assert handler.calls == [
+        [done_before.event_id],
+        [e.event_id for e in events if e is not done_before],
+    ]
+    assert handler.in_batch == [False, True]
+    for event in events:
+        assert await notes_for(sessionmaker, notes_table, consumer.group_id, event) == 1
+        assert await followups_of(sessionmaker, tables, event) == 1
+        assert len(await inbox_rows(sessionmaker, tables, consumer.group_id, event)) == 1
+
+
+async def test_a_failing_event_of_a_batch_is_dead_lettered_alone(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    notes_table: Table,
+    kafka: Any,
+    parts: Any,
+    make_event: Any,
+    batch_consumer_with: Any,
+    service_definition: Any,
+) -> None:
+    topic = parts.new_topic("batch-poison")
+    good1, poison, good2 = make_event(), make_event(), make_event()
+    records = await kafka.fetch(
+        await kafka.produce(topic, body(good1), body(poison), body(good2), key=b"k")
+    )
+    consumer, handler, _ = batch_consumer_with(topic, max_attempts=2)
+    handler.failing.add(poison.event_id)
+    tables = service_definition.messaging_tables
+
+    await consumer.handle_records(records)
+
+    # The whole batch once, then each event alone (one-event lists), the poison twice.
+    ids = [good1.event_id, poison.event_id, good2.event_id]
+    assert handler.calls == [ids, ids[:1], ids[1:2], ids[1:2], ids[2:]]
+    assert handler.in_batch == [True, False, False, False, False]
+    for good in (good1, good2):
+        assert await notes_for(sessionmaker, notes_table, consumer.group_id, good) == 1
+        assert await followups_of(sessionmaker, tables, good) == 1
+        assert len(await inbox_rows(sessionmaker, tables, consumer.group_id, good)) == 1
+    assert await notes_for(sessionmaker, notes_table, consumer.group_id, poison) == 0
+    assert await followups_of(sessionmaker, tables, poison) == 0
+    assert await inbox_rows(sessionmaker, tables, consumer.group_id, poison) == []
+    letters = await kafka.read(topic + DLQ_SUFFIX, want=1, idle=0.3)
+    assert [parse_event(r.value).event_id for r in letters] == [poison.event_id]
+    assert dict(letters[0].headers)["dlq.attempts"] == b"2"
+
+
+async def test_single_and_batch_subscriptions_share_a_batch_in_partition_order(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    notes_table: Table,
+    kafka: Any,
+    parts: Any,
+    make_event: Any,
+    batch_consumer_with: Any,
+    service_definition: Any,
+) -> None:
+    topic = parts.new_topic("mixed")
+    b1, b2, s1, b3, s2, b4 = (
+        make_event(),
+        make_event(),
+        entitlement_changed(),
+        make_event(),
+        entitlement_changed(),
+        make_event(),
+    )
+    stream = [b1, b2, s1, b3, s2, b4]
+    records = await kafka.fetch(await kafka.produce(topic, *(body(e) for e in stream), key=b"k"))
+    consumer, batch, single = batch_consumer_with(topic, single=True)
+    order: list[uuid.UUID] = []
+
+    async def noting_batch(events: list[Any], ctx: HandlerContext) -> None:
+        order.extend(e.event_id for e in events)
+        await batch(events, ctx)
+
+    async def noting_single(event: Any, ctx: HandlerContext) -> None:
+        order.append(event.event_id)
+        await single(event, ctx)
+
+    consumer._subs.on_batch(topic, EVENT_TYPE, noting_batch)
+    consumer._subs.handlers[topic]["sso.entitlement.changed"] = noting_single
+
+    await consumer.handle_records(records)
+
+    # Each run of batch events ends where a single subscription's event comes: effects follow
+    # the partition order.
+    assert order == [e.event_id for e in stream]
+    assert batch.calls == [[b1.event_id, b2.event_id], [b3.event_id], [b4.event_id]]
+    assert single.calls == [s1.event_id, s2.event_id]
+    assert batch.in_batch == [True, True, True] and single.in_batch == [True, True]
+    for event in stream:
+        assert await notes_for(sessionmaker, notes_table, consumer.group_id, event) == 1
+        tables = service_definition.messaging_tables
+        assert len(await inbox_rows(sessionmaker, tables, consumer.group_id, event)) == 1

@@ -4,6 +4,11 @@ A batch of records is handled in one transaction (fast path). If any handler fai
 rolled back and its records are handled one by one with bounded retries; a record that still
 fails goes to `<topic>.dlq` with the error in its headers. Offsets are committed only after the
 database commit, so a crash re-delivers and the inbox drops what was already done.
+
+A batch subscription (`Subscriptions.on_batch`) hands its handler a list of events at once:
+every run of consecutive, not-yet-handled events of the batch that go to that handler, in
+partition order (a single subscription's event in between ends the run, so effects still happen
+in partition order). One by one after a failure, it gets a one-event list.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class HandlerContext:
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+#: Gets a list of events (partition order, duplicates already dropped); ctx.event is None.
+BatchHandler = Callable[[list[Any], HandlerContext], Awaitable[None]]
 #: Turns a record's value into an envelope (shared_schemas' registry.parse in services).
 Parser = Callable[[bytes], Any]
 
@@ -57,17 +64,40 @@ class Subscriptions:
     """topic → event type → handler; each service lists all of its own in subscriptions.py."""
 
     handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)
+    batch_handlers: dict[str, dict[str, BatchHandler]] = field(default_factory=dict)
 
     def on(self, topic: str, event_type: str, handler: Handler) -> Subscriptions:
+        self._ensure_free(topic, event_type, self.batch_handlers)
         self.handlers.setdefault(topic, {})[event_type] = handler
         return self
 
+    def on_batch(self, topic: str, event_type: str, handler: BatchHandler) -> Subscriptions:
+        """Subscribe a handler that takes the events of a polled batch together (one query for
+        all of them instead of one per event). Registering the same handler for several event
+        types of a topic hands it their events together, in partition order."""
+        self._ensure_free(topic, event_type, self.handlers)
+        self.batch_handlers.setdefault(topic, {})[event_type] = handler
+        return self
+
+    @staticmethod
+    def _ensure_free(topic: str, event_type: str, other: dict[str, dict[str, Any]]) -> None:
+        if event_type in other.get(topic, {}):
+            raise ValueError(f"{topic}/{event_type} has a single and a batch subscription")
+
     @property
     def topics(self) -> list[str]:
-        return sorted(self.handlers)
+        return sorted({*self.handlers, *self.batch_handlers})
 
     def handler_for(self, topic: str, event_type: str) -> Handler | None:
         return self.handlers.get(topic, {}).get(event_type)
+
+    def batch_handler_for(self, topic: str, event_type: str) -> BatchHandler | None:
+        return self.batch_handlers.get(topic, {}).get(event_type)
+
+    def subscribed(self, topic: str, event_type: str) -> bool:
+        return event_type in self.handlers.get(topic, {}) or event_type in self.batch_handlers.get(
+            topic, {}
+        )
 
 
 class EventConsumer:
@@ -138,7 +168,7 @@ class EventConsumer:
             except Exception as exc:  # undecodable: no retry can fix the bytes themselves
                 await self._dead_letter(record, exc, attempts=1)
                 continue
-            if self._subs.handler_for(record.topic, envelope.event_type) is None:
+            if not self._subs.subscribed(record.topic, envelope.event_type):
                 metrics.events_consumed.labels(record.topic, self.group_id, "ignored").inc()
                 continue
             decoded.append((record, envelope))
@@ -161,14 +191,29 @@ class EventConsumer:
             seen = await self._already_handled(session, [env.event_id for _, env in items])
             rows = []
             outcomes: list[tuple[str, str]] = []
+            # The current run of events for one batch handler, handed over when the run ends.
+            run: list[Any] = []
+            run_handler: BatchHandler | None = None
             for record, envelope in items:
                 if envelope.event_id in seen:
                     outcomes.append((record.topic, "duplicate"))
                     continue
                 seen.add(envelope.event_id)
-                await self._run_handler(session, record, envelope, in_batch)
+                batch_handler = self._subs.batch_handler_for(record.topic, envelope.event_type)
+                if run and batch_handler is not run_handler:
+                    assert run_handler is not None
+                    await self._run_batch_handler(session, run_handler, run, in_batch)
+                    run = []
+                run_handler = batch_handler
+                if batch_handler is not None:
+                    run.append(envelope)
+                else:
+                    await self._run_handler(session, record, envelope, in_batch)
                 rows.append(self._inbox_row(record, envelope))
                 outcomes.append((record.topic, "handled"))
+            if run:
+                assert run_handler is not None
+                await self._run_batch_handler(session, run_handler, run, in_batch)
             if rows:
                 await session.execute(insert(self._inbox), rows)
         for topic, outcome in outcomes:
@@ -221,6 +266,14 @@ class EventConsumer:
             # never commit anyway. A SAVEPOINT/RELEASE pair per event, each a distinct statement
             # for asyncpg to prepare (sa_savepoint_N), cost more than the handler itself.
             await handler(envelope, ctx)
+
+    async def _run_batch_handler(
+        self, session: AsyncSession, handler: BatchHandler, events: list[Any], in_batch: bool
+    ) -> None:
+        ctx = HandlerContext(session=session, outbox=self._outbox, event=None, in_batch=in_batch)
+        first = events[0]
+        with correlation_scope(first.correlation_id or str(first.event_id)):
+            await handler(events, ctx)
 
     async def _already_handled(self, session: AsyncSession, event_ids: list[Any]) -> set[Any]:
         t = self._inbox
