@@ -3,6 +3,7 @@ and the demo data, so every caller gets the same collaborators."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -36,36 +37,93 @@ from sso.users.service import UserService
 
 
 class Services:
+    """Each service is built on first use: a token request needs the OpenID Connect provider
+    and its few collaborators, not all thirteen services of the admin API."""
+
     def __init__(self, session: AsyncSession, outbox: Outbox, settings: Settings) -> None:
         self.session = session
+        self.outbox = outbox
         self.settings = settings
-        self.audit = AuditService(AuditRepository(session))
-        self.catalogue = CatalogueService(CatalogueRepository(session), self.audit)
-        institutions = InstitutionRepository(session)
-        client_repo = ClientRepository(session)
-        entitlement_repo = EntitlementRepository(session)
-        self.clients = ClientService(client_repo, institutions, entitlement_repo, self.audit)
-        self.entitlements = EntitlementService(
-            entitlement_repo, institutions, self.catalogue, self.clients, self.audit, outbox
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(AuditRepository(self.session))
+
+    @cached_property
+    def _institutions(self) -> InstitutionRepository:
+        return InstitutionRepository(self.session)
+
+    @cached_property
+    def _client_repo(self) -> ClientRepository:
+        return ClientRepository(self.session)
+
+    @cached_property
+    def _entitlement_repo(self) -> EntitlementRepository:
+        return EntitlementRepository(self.session)
+
+    @cached_property
+    def _roles(self) -> RoleRepository:
+        return RoleRepository(self.session)
+
+    @cached_property
+    def _users(self) -> UserRepository:
+        return UserRepository(self.session)
+
+    @cached_property
+    def catalogue(self) -> CatalogueService:
+        return CatalogueService(CatalogueRepository(self.session), self.audit)
+
+    @cached_property
+    def clients(self) -> ClientService:
+        return ClientService(
+            self._client_repo, self._institutions, self._entitlement_repo, self.audit
         )
-        self.organizations = OrganizationService(institutions, self.entitlements, self.audit)
-        roles = RoleRepository(session)
-        self.roles = RoleService(roles, institutions, self.entitlements, self.audit)
-        users = UserRepository(session)
-        self.users = UserService(users, institutions, roles, self.audit, settings)
-        self.access = AccessService(
-            AccessRepository(session), users, institutions, self.entitlements, settings, client_repo
-        )
-        self.keys = KeyService(
-            KeyRepository(session), self.audit, settings.secret_key.get_secret_value()
-        )
-        self.oidc = OidcService(
-            OidcRepository(session), self.keys, self.users, institutions, entitlement_repo,
-            self.audit, settings,
+
+    @cached_property
+    def entitlements(self) -> EntitlementService:
+        return EntitlementService(
+            self._entitlement_repo, self._institutions, self.catalogue, self.clients,
+            self.audit, self.outbox,
         )  # fmt: skip
-        self.imports = ImportService(
-            ImportRepository(session), self.organizations, self.users, roles, self.audit, settings
+
+    @cached_property
+    def organizations(self) -> OrganizationService:
+        return OrganizationService(self._institutions, self.entitlements, self.audit)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        return RoleService(self._roles, self._institutions, self.entitlements, self.audit)
+
+    @cached_property
+    def users(self) -> UserService:
+        return UserService(self._users, self._institutions, self._roles, self.audit, self.settings)
+
+    @cached_property
+    def access(self) -> AccessService:
+        return AccessService(
+            AccessRepository(self.session), self._users, self._institutions, self.entitlements,
+            self.settings, self._client_repo,
+        )  # fmt: skip
+
+    @cached_property
+    def keys(self) -> KeyService:
+        return KeyService(
+            KeyRepository(self.session), self.audit, self.settings.secret_key.get_secret_value()
         )
+
+    @cached_property
+    def oidc(self) -> OidcService:
+        return OidcService(
+            OidcRepository(self.session), self.keys, self.users, self._institutions,
+            self._entitlement_repo, self.audit, self.settings,
+        )  # fmt: skip
+
+    @cached_property
+    def imports(self) -> ImportService:
+        return ImportService(
+            ImportRepository(self.session), self.organizations, self.users, self._roles,
+            self.audit, self.settings,
+        )  # fmt: skip
 
 
 # Both dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker thread,

@@ -4,14 +4,16 @@ types every module shares."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from servicekit.db import UtcDateTime, new_metadata
 
-__all__ = ["Base", "JsonDocument", "UtcDateTime", "utcnow"]
+__all__ = ["Base", "JsonDocument", "UtcDateTime", "database_of", "utcnow"]
 
 
 class Base(DeclarativeBase):
@@ -24,3 +26,10 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def database_of(session: AsyncSession) -> str:
+    """Which database a session talks to: process-wide caches are kept per database (one
+    process may serve several — the tests do)."""
+    bind: Any = session.bind  # an engine, or a connection naming its engine
+    return str(getattr(bind, "engine", bind).url) if bind is not None else ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import Select, insert, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sso.audit.models import AuditEvent
@@ -37,6 +37,10 @@ class AuditRepository:
 
     def add(self, event: AuditEvent) -> None:
         self.session.add(event)
+
+    async def insert(self, values: dict[str, Any]) -> None:
+        """One row written now with a plain INSERT: no ORM object, no flush (hot paths)."""
+        await self.session.execute(insert(AuditEvent).values(**values))
 
     def _query(self, f: AuditFilter) -> Select[Any]:
         query = select(AuditEvent)

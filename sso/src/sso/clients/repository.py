@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared_schemas import OrgType
+from sso.clients import cache
 from sso.clients.models import Client, ClientStatus
 from sso.organizations.models import Institution
 from sso.organizations.repository import subtree_clause
@@ -17,6 +18,15 @@ from sso.organizations.repository import subtree_clause
 class ClientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    def forget_cached(self, client_id: str) -> None:
+        """The OpenID Connect provider's cached copy goes now and again at commit (a token
+        request between the two would otherwise cache the row as it was before)."""
+        cache.forget(client_id)
+        event.listen(
+            self.session.sync_session, "after_commit", lambda _s: cache.forget(client_id),
+            once=True,
+        )  # fmt: skip
 
     async def get(self, client_pk: uuid.UUID) -> Client | None:
         return await self.session.get(Client, client_pk)

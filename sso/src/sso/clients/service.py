@@ -12,6 +12,7 @@ from typing import Any
 from servicekit.errors import Conflict, NotFound
 from sso.actors import Actor
 from sso.audit.service import AuditService
+from sso.clients.cache import ClientRecord
 from sso.clients.models import Client, ClientStatus, ClientType
 from sso.clients.repository import ClientRepository
 from sso.clients.schemas import ClientCreate, ClientCreated, ClientRead, ClientUpdate
@@ -39,7 +40,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def secret_matches(client: Client, secret: str) -> bool:
+def secret_matches(client: Client | ClientRecord, secret: str) -> bool:
     return client.secret_hash is not None and hmac.compare_digest(
         client.secret_hash, hash_secret(secret)
     )
@@ -128,6 +129,7 @@ class ClientService:
         client.secret_hash = hash_secret(secret)
         client.updated_at = utcnow()
         await self.repo.flush()
+        self.repo.forget_cached(client.client_id)
         self._record(actor, "client.secret_changed", client, None)
         return ClientCreated(**ClientRead.model_validate(client).model_dump(), client_secret=secret)
 
@@ -153,6 +155,7 @@ class ClientService:
             client.secret_hash = hash_secret(secrets.token_urlsafe(32))  # set one: new_secret
         client.updated_at = utcnow()
         await self.repo.flush()
+        self.repo.forget_cached(client.client_id)
         if _snapshot(client) != before:
             self._record(actor, "client.updated", client, before)
         return ClientRead.model_validate(client)
@@ -163,6 +166,7 @@ class ClientService:
         await self._ensure_unused(client, set())
         before = _snapshot(client)
         await self.repo.delete(client)
+        self.repo.forget_cached(client.client_id)
         self.audit.record(
             actor,
             "client.deleted",

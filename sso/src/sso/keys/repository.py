@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sso.db import utcnow
+from sso.db import database_of, utcnow
 from sso.keys.models import KeyStatus, SigningKey
 
 
@@ -45,8 +44,7 @@ class KeyRepository:
 
     def database(self) -> str:
         """Which database this is (the process-wide current-key cache is kept per database)."""
-        bind: Any = self.session.bind  # an engine, or a connection naming its engine
-        return str(getattr(bind, "engine", bind).url) if bind is not None else ""
+        return database_of(self.session)
 
     def add(self, key: SigningKey) -> None:
         self.session.add(key)

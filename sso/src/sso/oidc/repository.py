@@ -5,15 +5,36 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any, TypeAlias
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sso.clients import cache
+from sso.clients.cache import ClientRecord
 from sso.clients.models import Client
+from sso.db import database_of
 from sso.entitlements.models import InstitutionEntitlement
 from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
-from sso.organizations.models import Institution
+from sso.organizations.models import Institution, InstitutionStatus
 from sso.users.models import User
+
+#: A row of plain columns, read by attribute (`row.user_id`).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+_CLIENT_COLUMNS = (
+    Client.id,
+    Client.client_id,
+    Client.name,
+    Client.type,
+    Client.institution_id,
+    Client.status,
+    Client.secret_hash,
+    Client.redirect_uris,
+    Client.post_logout_redirect_uris,
+    Client.grant_types,
+    Client.scopes,
+)
 
 
 class OidcRepository:
@@ -26,42 +47,106 @@ class OidcRepository:
     async def flush(self) -> None:
         await self.session.flush()
 
-    async def client(self, client_id: str) -> Client | None:
-        rows = await self.session.execute(select(Client).where(Client.client_id == client_id))
-        return rows.scalar_one_or_none()
-
-    async def institution_for_token(
-        self, institution_id: uuid.UUID
-    ) -> tuple[Institution, int] | None:
-        """The institution and its entitlement version (0 before the first) in one statement:
-        what an access token carries (`org`, `org_type`, `ent_ver`). The version is read fresh."""
+    async def client(self, client_id: str) -> ClientRecord | None:
+        """The client, from the process's short-lived cache (sso.clients.cache) or one plain
+        SELECT."""
+        database = database_of(self.session)
+        found = cache.cached(database, client_id)
+        if found is not None:
+            return found
         rows = await self.session.execute(
-            select(Institution, InstitutionEntitlement.version)
+            select(*_CLIENT_COLUMNS).where(Client.client_id == client_id)
+        )
+        row = rows.one_or_none()
+        if row is None:
+            return None
+        record = ClientRecord(
+            id=row.id,
+            client_id=row.client_id,
+            name=row.name,
+            type=row.type,
+            institution_id=row.institution_id,
+            status=row.status,
+            secret_hash=row.secret_hash,
+            redirect_uris=tuple(row.redirect_uris or ()),
+            post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
+            grant_types=tuple(row.grant_types or ()),
+            scopes=tuple(row.scopes or ()),
+        )
+        cache.remember(database, record)
+        return record
+
+    async def institution_for_token(self, institution_id: uuid.UUID) -> AnyRow | None:
+        """The institution (`id`, `type`, `status`, `path`) and its entitlement `version` (0
+        before the first) in one statement: what an access token carries (`org`, `org_type`,
+        `ent_ver`). Read fresh, as plain columns."""
+        rows = await self.session.execute(
+            select(
+                Institution.id,
+                Institution.type,
+                Institution.status,
+                Institution.path,
+                func.coalesce(InstitutionEntitlement.version, 0).label("version"),
+            )
             .outerjoin(
                 InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
             )
             .where(Institution.id == institution_id)
         )
-        row = rows.one_or_none()
-        return None if row is None else (row[0], int(row[1] or 0))
+        return rows.one_or_none()
 
-    async def user_for_token(self, user_id: uuid.UUID) -> tuple[User, Institution, int] | None:
-        """The user (read fresh), its institution and the institution's entitlement version in
-        one statement."""
+    async def user_for_token(self, user_id: uuid.UUID) -> AnyRow | None:
+        """The user (what tokens carry and whether it may sign in), its institution's `type`,
+        `status` and `path`, and the entitlement `version`, in one statement, read fresh."""
         rows = await self.session.execute(
-            select(User, Institution, InstitutionEntitlement.version)
+            select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.institution_id,
+                User.status,
+                User.locked_until,
+                Institution.type.label("institution_type"),
+                Institution.status.label("institution_status"),
+                Institution.path.label("institution_path"),
+                func.coalesce(InstitutionEntitlement.version, 0).label("version"),
+            )
             .join(Institution, Institution.id == User.institution_id)
             .outerjoin(
                 InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
             )
             .where(User.id == user_id)
-            .execution_options(populate_existing=True)
         )
-        row = rows.one_or_none()
-        return None if row is None else (row[0], row[1], int(row[2] or 0))
+        return rows.one_or_none()
+
+    async def any_disabled(self, ids: Collection[uuid.UUID]) -> bool:
+        """Any of these institutions (a branch's head offices) disabled."""
+        if not ids:
+            return False
+        query = select(func.count()).where(
+            Institution.id.in_(list(ids)), Institution.status != InstitutionStatus.active.value
+        )
+        return bool((await self.session.execute(query)).scalar_one())
 
     async def client_by_pk(self, client_pk: uuid.UUID) -> Client | None:
         return await self.session.get(Client, client_pk)
+
+    async def live_session(self, token_hash: str, now: datetime) -> AnyRow | None:
+        """The browser session's `id`, `user_id` and `auth_time`, if not ended or expired."""
+        rows = await self.session.execute(
+            select(BrowserSession.id, BrowserSession.user_id, BrowserSession.auth_time).where(
+                BrowserSession.token_hash == token_hash,
+                BrowserSession.revoked_at.is_(None),
+                BrowserSession.expires_at > now,
+            )
+        )
+        return rows.one_or_none()
+
+    async def insert_session(self, values: dict[str, Any]) -> None:
+        await self.session.execute(insert(BrowserSession).values(**values))
+
+    async def insert_code(self, values: dict[str, Any]) -> None:
+        await self.session.execute(insert(AuthorizationCode).values(**values))
 
     async def session_by_hash(self, token_hash: str) -> BrowserSession | None:
         rows = await self.session.execute(
@@ -72,16 +157,24 @@ class OidcRepository:
     async def browser_session(self, session_id: uuid.UUID) -> BrowserSession | None:
         return await self.session.get(BrowserSession, session_id)
 
-    async def claim_code(self, code_hash: str, now: datetime) -> AuthorizationCode | None:
-        """The code, marked used in the same statement (a concurrent second use finds it used)."""
+    async def claim_code(self, code_hash: str, now: datetime) -> AnyRow | None:
+        """The code's columns, marked used in the same statement (a concurrent second use finds
+        it used)."""
         result = await self.session.execute(
             update(AuthorizationCode)
             .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
             .values(used_at=now)
-            .returning(AuthorizationCode)
-            .execution_options(populate_existing=True)
+            .returning(*AuthorizationCode.__table__.c)
         )
-        return result.scalar_one_or_none()
+        return result.one_or_none()
+
+    async def code_exchanged(self, code_id: uuid.UUID, family_id: uuid.UUID, jti: str) -> None:
+        """What the code's exchange produced (revoked if the code is presented again)."""
+        await self.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == code_id)
+            .values(family_id=family_id, access_jti=jti)
+        )
 
     async def code_by_hash(self, code_hash: str) -> AuthorizationCode | None:
         rows = await self.session.execute(
@@ -97,9 +190,9 @@ class OidcRepository:
 
     async def claim_refresh(
         self, token_hash: str, client_pk: uuid.UUID, now: datetime
-    ) -> RefreshToken | None:
-        """The client's unused, unrevoked refresh token, marked used in the same statement (a
-        concurrent second use finds it used); None when there is no such token."""
+    ) -> AnyRow | None:
+        """The client's unused, unrevoked refresh token (its columns), marked used in the same
+        statement (a concurrent second use finds it used); None when there is no such token."""
         result = await self.session.execute(
             update(RefreshToken)
             .where(
@@ -109,10 +202,13 @@ class OidcRepository:
                 RefreshToken.revoked_at.is_(None),
             )
             .values(used_at=now)
-            .returning(RefreshToken)
-            .execution_options(populate_existing=True)
+            .returning(*RefreshToken.__table__.c)
         )
-        return result.scalar_one_or_none()
+        return result.one_or_none()
+
+    async def insert_refresh(self, values: dict[str, Any]) -> None:
+        """A new refresh token with a plain INSERT (no ORM object, no flush)."""
+        await self.session.execute(insert(RefreshToken).values(**values))
 
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> list[RefreshToken]:
         """Every token of the family revoked; returns them (their access tokens go too)."""

@@ -21,17 +21,18 @@ from urllib.parse import unquote
 from servicekit.observability import request_id_var
 from sso.actors import Actor
 from sso.audit.service import AuditService
-from sso.clients.models import Client, ClientStatus, ClientType, GrantType
+from sso.clients.cache import ClientRecord
+from sso.clients.models import ClientStatus, ClientType, GrantType
 from sso.clients.service import secret_matches
 from sso.config import Settings
 from sso.db import utcnow
 from sso.entitlements.repository import EntitlementRepository
 from sso.keys.service import KeyService, TokenInvalid
-from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
+from sso.oidc.models import AuthorizationCode, RevokedToken
 from sso.oidc.repository import OidcRepository
-from sso.organizations.models import Institution
+from sso.organizations.models import InstitutionStatus
 from sso.organizations.repository import InstitutionRepository
-from sso.users.models import User
+from sso.users.models import User, UserStatus
 from sso.users.service import UserService
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068: an ID token is never accepted as an access token
@@ -82,7 +83,7 @@ def half_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class AuthRequest:
-    client: Client
+    client: ClientRecord
     redirect_uri: str
     scope: list[str]
     state: str | None
@@ -91,19 +92,34 @@ class AuthRequest:
     prompt: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class TokenUser:
+    """What tokens, sessions and their audit rows say about a user."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    institution_id: uuid.UUID
+
+    @classmethod
+    def of(cls, user: User) -> TokenUser:
+        return cls(user.id, user.username, user.display_name, user.institution_id)
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     """A user who may sign in, with what its tokens carry about its institution."""
 
-    user: User
-    institution: Institution
+    user: TokenUser
+    institution_type: str
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignedIn:
-    session: BrowserSession
-    user: User
+    session_id: uuid.UUID
+    auth_time: datetime
+    user: TokenUser
 
 
 class OidcService:
@@ -205,47 +221,47 @@ class OidcService:
     async def issue_code(self, request: AuthRequest, signed_in: SignedIn) -> str:
         code = secrets.token_urlsafe(32)
         now = utcnow()
-        self.repo.add(
-            AuthorizationCode(
-                id=uuid.uuid4(),
-                code_hash=sha256_hex(code),
-                client_pk=request.client.id,
-                user_id=signed_in.user.id,
-                session_id=signed_in.session.id,
-                redirect_uri=request.redirect_uri,
-                scope=" ".join(request.scope),
-                nonce=request.nonce,
-                code_challenge=request.code_challenge,
-                auth_time=signed_in.session.auth_time,
-                expires_at=now + timedelta(seconds=self.settings.authorization_code_seconds),
-            )
+        await self.repo.insert_code(
+            {
+                "id": uuid.uuid4(),
+                "code_hash": sha256_hex(code),
+                "client_pk": request.client.id,
+                "user_id": signed_in.user.id,
+                "session_id": signed_in.session_id,
+                "redirect_uri": request.redirect_uri,
+                "scope": " ".join(request.scope),
+                "nonce": request.nonce,
+                "code_challenge": request.code_challenge,
+                "auth_time": signed_in.auth_time,
+                "expires_at": now + timedelta(seconds=self.settings.authorization_code_seconds),
+            }
         )
-        await self.repo.flush()
         return code
 
     # -- the browser session ----------------------------------------------------------------------
     async def signed_in(self, cookie: str | None) -> SignedIn | None:
         if not cookie:
             return None
-        row = await self.repo.session_by_hash(sha256_hex(cookie))
-        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        row = await self.repo.live_session(sha256_hex(cookie), utcnow())
+        if row is None:
             return None
         standing = await self._standing(row.user_id)
-        return None if standing is None else SignedIn(row, standing.user)
+        return None if standing is None else SignedIn(row.id, row.auth_time, standing.user)
 
     async def start_session(self, user: User) -> tuple[str, SignedIn]:
         cookie = secrets.token_urlsafe(32)
         now = utcnow()
-        row = BrowserSession(
-            id=uuid.uuid4(),
-            token_hash=sha256_hex(cookie),
-            user_id=user.id,
-            auth_time=now,
-            expires_at=now + timedelta(hours=self.settings.session_hours),
+        session_id = uuid.uuid4()
+        await self.repo.insert_session(
+            {
+                "id": session_id,
+                "token_hash": sha256_hex(cookie),
+                "user_id": user.id,
+                "auth_time": now,
+                "expires_at": now + timedelta(hours=self.settings.session_hours),
+            }
         )
-        self.repo.add(row)
-        await self.repo.flush()
-        return cookie, SignedIn(row, user)
+        return cookie, SignedIn(session_id, now, TokenUser.of(user))
 
     def csrf_token(self, cookie: str) -> str:
         key = self.settings.secret_key.get_secret_value().encode("utf-8")
@@ -259,7 +275,7 @@ class OidcService:
     # -- client authentication (RFC 6749 2.3.1) ---------------------------------------------------
     async def authenticate_client(
         self, authorization: str | None, form: dict[str, str], *, confidential_only: bool = False
-    ) -> Client:
+    ) -> ClientRecord:
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if authorization and authorization.lower().startswith("basic "):
             try:
@@ -296,7 +312,7 @@ class OidcService:
             return await self._refresh(client, form)
         return await self._client_credentials(client, form)
 
-    async def _exchange_code(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+    async def _exchange_code(self, client: ClientRecord, form: dict[str, str]) -> dict[str, Any]:
         code = form.get("code", "")
         now = utcnow()
         row = await self.repo.claim_code(sha256_hex(code), now) if code else None
@@ -327,11 +343,10 @@ class OidcService:
             client, standing, row.scope.split(), row.auth_time, row.session_id, family, None,
             nonce=row.nonce,
         )  # fmt: skip
-        row.family_id, row.access_jti = family, jti
-        await self.repo.flush()
+        await self.repo.code_exchanged(row.id, family, jti)
         return answer
 
-    async def _refresh(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+    async def _refresh(self, client: ClientRecord, form: dict[str, str]) -> dict[str, Any]:
         token = form.get("refresh_token", "")
         now = utcnow()
         # The usual case in one statement: an unused, unrevoked token of this client is marked
@@ -362,7 +377,9 @@ class OidcService:
         )
         return answer
 
-    async def _client_credentials(self, client: Client, form: dict[str, str]) -> dict[str, Any]:
+    async def _client_credentials(
+        self, client: ClientRecord, form: dict[str, str]
+    ) -> dict[str, Any]:
         if client.type != ClientType.confidential.value:
             raise OAuthError(
                 "unauthorized_client", "client_credentials needs a confidential client"
@@ -371,15 +388,16 @@ class OidcService:
         asked = form.get("scope", "").split() or allowed
         if not set(asked) <= set(allowed):
             raise OAuthError("invalid_scope", "a scope is not allowed for the client")
-        found = await self.repo.institution_for_token(client.institution_id)
-        assert found is not None  # foreign key
-        institution, version = found
-        if await self.institutions.disabled_here_or_above(institution):
+        institution = await self.repo.institution_for_token(client.institution_id)
+        assert institution is not None  # foreign key
+        if await self._disabled_here_or_above(institution.status, institution.path):
             raise OAuthError("invalid_client", "the client's institution is disabled", 401)
         token, jti, expires_in = await self._access_token(
-            client, client.client_id, institution.id, institution.type, version, asked
+            client, client.client_id, institution.id, institution.type, institution.version, asked
         )
-        self._audit_issued(client, client.client_id, institution.id, "client_credentials", jti)
+        await self._audit_issued(
+            client, client.client_id, institution.id, "client_credentials", jti
+        )
         answer: dict[str, Any] = {
             "access_token": token,
             "token_type": "Bearer",
@@ -390,16 +408,30 @@ class OidcService:
         return answer
 
     async def _standing(self, user_id: uuid.UUID) -> Standing | None:
-        """The user with its institution and entitlement version, if it may still sign in.
-        The institution is read first, so the sign-in check finds it in the session."""
-        found = await self.repo.user_for_token(user_id)
-        if found is None or not await self.users.can_sign_in(found[0]):
+        """The user with what its tokens carry about its institution, if it may still sign in
+        (UserService.can_sign_in's rules, on plain columns read in one statement)."""
+        row = await self.repo.user_for_token(user_id)
+        if (
+            row is None
+            or row.status != UserStatus.active.value
+            or (row.locked_until is not None and row.locked_until > utcnow())
+            or await self._disabled_here_or_above(row.institution_status, row.institution_path)
+        ):
             return None
-        return Standing(*found)
+        user = TokenUser(row.id, row.username, row.display_name, row.institution_id)
+        return Standing(user, row.institution_type, int(row.version))
+
+    async def _disabled_here_or_above(self, status: str, path: str) -> bool:
+        """The institution or a head office above it is disabled; only a branch asks the
+        database about its head offices (their ids are on its path)."""
+        if status != InstitutionStatus.active.value:
+            return True
+        ancestors = [uuid.UUID(part) for part in path.strip("/").split("/")[:-1]]
+        return await self.repo.any_disabled(ancestors)
 
     async def _user_tokens(
         self,
-        client: Client,
+        client: ClientRecord,
         standing: Standing,
         scope: list[str],
         auth_time: datetime,
@@ -409,10 +441,11 @@ class OidcService:
         *,
         nonce: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        user, institution = standing.user, standing.institution
+        user = standing.user
         token, jti, expires_in = await self._access_token(
-            client, str(user.id), institution.id, institution.type, standing.version, scope
-        )
+            client, str(user.id), user.institution_id, standing.institution_type,
+            standing.version, scope,
+        )  # fmt: skip
         answer: dict[str, Any] = {
             "access_token": token,
             "token_type": "Bearer",
@@ -422,21 +455,21 @@ class OidcService:
         now = utcnow()
         if GrantType.refresh_token.value in client.grant_types:
             refresh = secrets.token_urlsafe(32)
-            self.repo.add(
-                RefreshToken(
-                    id=uuid.uuid4(),
-                    token_hash=sha256_hex(refresh),
-                    family_id=family,
-                    parent_id=parent,
-                    client_pk=client.id,
-                    user_id=user.id,
-                    session_id=session_id,
-                    scope=" ".join(scope),
-                    auth_time=auth_time,
-                    access_jti=jti,
-                    created_at=now,
-                    expires_at=now + timedelta(days=self.settings.refresh_token_days),
-                )
+            await self.repo.insert_refresh(
+                {
+                    "id": uuid.uuid4(),
+                    "token_hash": sha256_hex(refresh),
+                    "family_id": family,
+                    "parent_id": parent,
+                    "client_pk": client.id,
+                    "user_id": user.id,
+                    "session_id": session_id,
+                    "scope": " ".join(scope),
+                    "auth_time": auth_time,
+                    "access_jti": jti,
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=self.settings.refresh_token_days),
+                }
             )
             answer["refresh_token"] = refresh
         if "openid" in scope:
@@ -459,12 +492,12 @@ class OidcService:
                 claims["preferred_username"] = user.username
             answer["id_token"] = await self.keys.sign(claims)
         grant = "refresh_token" if parent else "authorization_code"
-        self._audit_issued(client, str(user.id), user.institution_id, grant, jti)
+        await self._audit_issued(client, str(user.id), user.institution_id, grant, jti)
         return answer, jti
 
     async def _access_token(
         self,
-        client: Client,
+        client: ClientRecord,
         subject: str,
         org: uuid.UUID,
         org_type: str,
@@ -500,7 +533,7 @@ class OidcService:
     async def _revoke_family(
         self,
         family: uuid.UUID,
-        client: Client,
+        client: ClientRecord,
         user_id: uuid.UUID | None,
         now: datetime,
         reason: str,
@@ -520,7 +553,7 @@ class OidcService:
         )
 
     async def _revoke_code_grant(
-        self, code: AuthorizationCode, client: Client, now: datetime
+        self, code: AuthorizationCode, client: ClientRecord, now: datetime
     ) -> None:
         """A code presented again: whatever its first exchange produced is revoked."""
         if code.family_id is not None:
@@ -663,7 +696,7 @@ class OidcService:
         their access tokens, the access tokens of its codes; unused codes are burnt). Returns
         where to send the browser: `post_logout_redirect_uri` only when it is registered for
         the client named by `id_token_hint` (its audience) or `client_id` — both must agree."""
-        client: Client | None = None
+        client: ClientRecord | None = None
         if id_token_hint:
             try:
                 claims = await self.keys.verify(id_token_hint, issuer=self.issuer, verify_exp=False)
@@ -689,9 +722,9 @@ class OidcService:
             await self.end_session(signed_in, client)
         return post_logout_redirect_uri
 
-    async def end_session(self, signed_in: SignedIn, client: Client | None) -> None:
+    async def end_session(self, signed_in: SignedIn, client: ClientRecord | None) -> None:
         now = utcnow()
-        session_id, user = signed_in.session.id, signed_in.user
+        session_id, user = signed_in.session_id, signed_in.user
         await self.repo.end_session(session_id, now)
         actor = Actor(str(user.id), user.institution_id, False, None, request_id_var.get())
         jtis = await self.repo.session_code_jtis(session_id, now)
@@ -736,10 +769,10 @@ class OidcService:
             "revoked access tokens": await self.repo.purge_revoked(now),
         }
 
-    def _audit_issued(
-        self, client: Client, subject: str, org: uuid.UUID, grant: str, jti: str
+    async def _audit_issued(
+        self, client: ClientRecord, subject: str, org: uuid.UUID, grant: str, jti: str
     ) -> None:
-        self.audit.record(
+        await self.audit.record_now(
             Actor(subject, org, False, None, request_id_var.get()),
             "token.issued",
             target_type="client",
