@@ -105,6 +105,23 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+async def serialize_writers(session: AsyncSession) -> None:
+    """Make this unit of work's read-then-write safe against other writers (no lost update).
+
+    PostgreSQL: nothing to do here; the caller's `SELECT … FOR UPDATE` row locks do it. SQLite
+    has no row locks and its driver opens the transaction only at the first write, so reads
+    before that may be stale by the time we write: take the database's write lock now
+    (`BEGIN IMMEDIATE`), so every read that follows stays current until the commit. Call it
+    before the reads, in units of work that check a balance or remainder and then change it.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = await connection.get_raw_connection()
+    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 

@@ -20,6 +20,7 @@ from finance.invoices.models import (
 )
 from finance.settlement.models import SettlementItem
 from servicekit.auth import Principal, scoped
+from servicekit.db import serialize_writers
 
 
 class InvoiceRepository:
@@ -30,8 +31,9 @@ class InvoiceRepository:
 
     async def lock_items(self, order_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SettlementItem]:
         """The orders' settlement items, row-locked in id order until the transaction ends
-        (PostgreSQL; SQLite has one writer at a time), so two applications for the same order
-        cannot both take its remainder."""
+        (PostgreSQL; on SQLite the database's write lock), so two applications for the same
+        order cannot both take its remainder."""
+        await serialize_writers(self.session)
         query = (
             select(SettlementItem)
             .where(SettlementItem.order_id.in_(sorted(set(order_ids))))

@@ -22,6 +22,7 @@ from finance.invoices.models import (
 from finance.receipts.models import Allocation, CashSetting, PayerAccount, Receipt
 from finance.settlement.models import SettlementItem
 from servicekit.auth import Principal, scoped
+from servicekit.db import serialize_writers
 from servicekit.errors import Conflict
 
 TOLERANCE_KEY = "underpayment_tolerance_fen"
@@ -34,18 +35,9 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
 
 
 async def take_write_lock(session: AsyncSession) -> None:
-    """Serialise this unit of work's read-then-write with every other writer.
-
-    PostgreSQL: the row locks (SELECT … FOR UPDATE) taken before each change do it. SQLite has
-    no row locks, and its driver only opens the transaction at the first write, so reads
-    before that see data another writer may change before we write (a lost update). A write
-    that changes nothing opens the transaction and takes SQLite's write lock now: every read
-    that follows is current until the commit.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(
-            update(CashSetting).where(CashSetting.key == "").values(value=CashSetting.value)
-        )
+    """Serialise this unit of work's read-then-write with every other writer (on SQLite the
+    database's write lock, taken before the reads; PostgreSQL's row locks do it there)."""
+    await serialize_writers(session)
 
 
 async def bulk_insert(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
