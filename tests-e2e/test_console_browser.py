@@ -237,7 +237,7 @@ def test_narrowing_an_entitlement_changes_the_users_portal(
     staff = sign_in(browser, platform, "yunying.staff", STAFF_PASSWORD)
     assert portal_entries(staff) == {"insurance", "risk"}
     admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
-    institutions = api(admin, "GET", "/api/sso/v1/admin/institutions?text=YUNYING")
+    institutions = api(admin, "GET", "/api/sso/v1/admin/institutions?q=YUNYING")
     items = institutions["items"] if isinstance(institutions, dict) else institutions
     yunying = next(i for i in items if i["code"] == "YUNYING")
     path = f"/api/sso/v1/admin/institutions/{yunying['id']}/entitlement"
@@ -311,18 +311,66 @@ def test_an_invoice_issued_in_finance_appears_on_the_order(
         "lines": [{"order_id": order["id"], "description": "风险评估服务费",
                    "tax_code": "3040201990000000000", "tax_rate": "0.06", "amount": "318.00"}],
     })  # fmt: skip
-    invoice_no = f"{time.time_ns()}"[:20].ljust(20, "0")
-    api(admin, "POST", f"/api/finance/v1/invoices/applications/{application['id']}/issue",
-        {"invoice_no": invoice_no, "issue_date": "2026-11-25"})  # fmt: skip
+    # Finance issues it on the console's invoices page.
+    admin.goto(f"{platform.url}/console/finance/invoices")
+    row = f'[data-test="invoice-status-{application["application_no"]}"]'
+    admin.wait_for_selector(row, timeout=30_000)
+    admin.locator(row).click()
+    admin.locator('[data-test="invoice-issue"]').click()
+    invoice_no = "2644" + str(time.time_ns())[-16:]
+    admin.locator(
+        'input[data-test="invoice-no-input"], [data-test="invoice-no-input"] input'
+    ).first.fill(invoice_no)
+    admin.locator('[data-test="invoice-issue-confirm"]').click()
+    admin.wait_for_selector('[data-test="invoice-status"]:has-text("已开票")', timeout=30_000)
+    shot(admin, "finance-invoices")
     # finance.invoice.issued reaches orders over the broker; the order page shows it.
     deadline = time.monotonic() + 30
     while True:
         admin.goto(f"{platform.url}/console/orders/orders/{order['id']}")
         admin.wait_for_selector('[data-test="order-status"]', timeout=30_000)
-        if admin.locator('[data-test^="trajectory-item-invoiced"]').count():
+        if admin.locator(f'[data-test="invoice-status-{invoice_no}"]').count() and (
+            admin.locator('[data-test="trajectory-item-invoiced"]').count()
+        ):
             break
         assert time.monotonic() < deadline, "the issued invoice did not reach the order in 30 s"
         time.sleep(1)
+    assert "已开票" in admin.locator(f'[data-test="invoice-status-{invoice_no}"]').inner_text()
     assert "318.00" in admin.locator('[data-test="order-invoiced-amount"]').inner_text()
+    steps = admin.locator('[data-test^="trajectory-item-"]')
+    names = [steps.nth(i).get_attribute("data-test") for i in range(steps.count())]
+    assert names[-1] == "trajectory-item-invoiced", names
     shot(admin, "order-invoiced")
+    admin.context.close()
+
+
+MAIN_PAGES = (
+    ("admin-institutions", "/console/sso/institutions"),
+    ("admin-users", "/console/sso/users"),
+    ("admin-entitlements", "/console/sso/entitlements"),
+    ("admin-audit", "/console/sso/audit"),
+    ("orders-analysis", "/console/orders/analysis"),
+    ("orders-settlement", "/console/orders/settlement-lists"),
+    ("finance-matching", "/console/finance/matching"),
+    ("finance-payments", "/console/finance/payment-requests"),
+    ("finance-reports", "/console/finance/reports"),
+)
+
+
+def test_main_pages_open_without_errors(browser: Any, platform: RunningPlatform) -> None:
+    """Every main page as the platform operator: no server error, no script error; a
+    screenshot of each for docs/screenshots/ (looked at when they change)."""
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    failures: list[str] = []
+    admin.on("pageerror", lambda exc: failures.append(f"script error: {exc}"))
+    admin.on(
+        "response",
+        lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+    )
+    for name, path in MAIN_PAGES:
+        admin.goto(f"{platform.url}{path}")
+        admin.wait_for_selector('[data-test="current-user"]', timeout=30_000)
+        assert "/forbidden" not in admin.url, name
+        shot(admin, name)
+    assert failures == []
     admin.context.close()
