@@ -392,6 +392,47 @@ async def test_client_credentials_introspection_revocation(world: World) -> None
     assert after.json() == {"active": False}
 
 
+async def test_client_changes_take_effect_at_once(world: World, db: Any) -> None:
+    """The token endpoint keeps clients briefly in memory: a new secret, a disabled client and
+    a deleted one must still count from the next request on."""
+    from sso.audit.models import AuditEvent
+
+    partner = world.partner
+    old = (partner["client_id"], partner["client_secret"])
+
+    async def grant(auth: tuple[str, str]) -> httpx.Response:
+        return await world.browser.post(
+            "/token", data={"grant_type": "client_credentials"}, auth=auth
+        )
+
+    first = await grant(old)
+    assert first.status_code == 200, first.text  # the client is now cached
+    issued = await db.count(AuditEvent, AuditEvent.action == "token.issued")
+    assert issued >= 1  # one audit row per grant
+    renewed = await world.admin.call(
+        "POST", f"/v1/admin/clients/{partner['id']}/secret", expect=200
+    )
+    stale = await grant(old)
+    assert stale.status_code == 401 and stale.json()["error"] == "invalid_client"
+    new = (partner["client_id"], renewed["client_secret"])
+    assert (await grant(new)).status_code == 200
+    assert await db.count(AuditEvent, AuditEvent.action == "token.issued") == issued + 1
+    body = {
+        "name": partner["name"], "type": "confidential", "status": "disabled",
+        "grant_types": ["client_credentials"], "scopes": ["orders.read"],
+    }  # fmt: skip
+    await world.admin.call("PUT", f"/v1/admin/clients/{partner['id']}", json=body, expect=200)
+    disabled = await grant(new)
+    assert disabled.status_code == 401 and disabled.json()["error"] == "invalid_client"
+    await world.admin.call(
+        "PUT", f"/v1/admin/clients/{partner['id']}", json={**body, "status": "active"},
+        expect=200,
+    )  # fmt: skip
+    assert (await grant(new)).status_code == 200
+    await world.admin.call("DELETE", f"/v1/admin/clients/{partner['id']}", expect=204)
+    assert (await grant(new)).status_code == 401
+
+
 async def test_forged_expired_and_foreign_tokens_refused(world: World, db: Any) -> None:
     _, token, _ = await world.code_login(world.bff)
     header = json.loads(base64.urlsafe_b64decode(token["access_token"].split(".")[0] + "=="))

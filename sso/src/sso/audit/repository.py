@@ -6,15 +6,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, insert, literal, select, tuple_
+from sqlalchemy import Select, Table, insert, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sso.audit.models import AuditEvent
 from sso.db import UtcDateTime
 from sso.organizations.models import Institution
 from sso.organizations.repository import subtree_clause
+
+#: Built once, on the table: no ORM bulk-insert path, no cache key per row.
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class AuditRepository:
 
     async def insert(self, values: dict[str, Any]) -> None:
         """One row written now with a plain INSERT: no ORM object, no flush (hot paths)."""
-        await self.session.execute(insert(AuditEvent).values(**values))
+        await self.session.execute(_INSERT, values)
 
     def _query(self, f: AuditFilter) -> Select[Any]:
         query = select(AuditEvent)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sso.clients import cache
@@ -21,6 +21,77 @@ from sso.users.models import User
 
 #: A row of plain columns, read by attribute (`row.user_id`).
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+# The token endpoint's statements are built once, on the tables (not the mapped classes), with
+# bound parameters: no ORM compile step, no cache key to compute per request, no identity map.
+_codes_t = cast(Table, AuthorizationCode.__table__)
+_refresh_t = cast(Table, RefreshToken.__table__)
+_sessions_t = cast(Table, BrowserSession.__table__)
+_inst_t = cast(Table, Institution.__table__)
+_users_t = cast(Table, User.__table__)
+_ent_t = cast(Table, InstitutionEntitlement.__table__)
+_inst, _users, _ent = _inst_t.c, _users_t.c, _ent_t.c
+_VERSION = func.coalesce(_ent.version, 0).label("version")
+
+_INSTITUTION_FOR_TOKEN = (
+    select(_inst.id, _inst.type, _inst.status, _inst.path, _VERSION)
+    .select_from(_inst_t.outerjoin(_ent_t, _ent.institution_id == _inst.id))
+    .where(_inst.id == bindparam("institution_id"))
+)
+_USER_FOR_TOKEN = (
+    select(
+        _users.id,
+        _users.username,
+        _users.display_name,
+        _users.institution_id,
+        _users.status,
+        _users.locked_until,
+        _inst.type.label("institution_type"),
+        _inst.status.label("institution_status"),
+        _inst.path.label("institution_path"),
+        _VERSION,
+    )
+    .select_from(
+        _users_t.join(_inst_t, _inst.id == _users.institution_id).outerjoin(
+            _ent_t, _ent.institution_id == _inst.id
+        )
+    )
+    .where(_users.id == bindparam("user_id"))
+)
+_ANY_DISABLED = select(func.count()).where(
+    _inst.id.in_(bindparam("ids", expanding=True)),
+    _inst.status != InstitutionStatus.active.value,
+)
+_LIVE_SESSION = select(_sessions_t.c.id, _sessions_t.c.user_id, _sessions_t.c.auth_time).where(
+    _sessions_t.c.token_hash == bindparam("token_hash"),
+    _sessions_t.c.revoked_at.is_(None),
+    _sessions_t.c.expires_at > bindparam("now"),
+)
+_CLAIM_CODE = (
+    update(_codes_t)
+    .where(_codes_t.c.code_hash == bindparam("hash"), _codes_t.c.used_at.is_(None))
+    .values(used_at=bindparam("now"))
+    .returning(*_codes_t.c)
+)
+_CODE_EXCHANGED = (
+    update(_codes_t)
+    .where(_codes_t.c.id == bindparam("code_id"))
+    .values(family_id=bindparam("family"), access_jti=bindparam("jti"))
+)
+_CLAIM_REFRESH = (
+    update(_refresh_t)
+    .where(
+        _refresh_t.c.token_hash == bindparam("hash"),
+        _refresh_t.c.client_pk == bindparam("client"),
+        _refresh_t.c.used_at.is_(None),
+        _refresh_t.c.revoked_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(*_refresh_t.c)
+)
+_INSERT_REFRESH = insert(_refresh_t)
+_INSERT_CODE = insert(_codes_t)
+_INSERT_SESSION = insert(_sessions_t)
 
 _CLIENT_COLUMNS = (
     Client.id,
@@ -76,77 +147,47 @@ class OidcRepository:
         cache.remember(database, record)
         return record
 
+    async def without_transaction(self) -> None:
+        """The rest of this request's statements commit one by one (no BEGIN/COMMIT round
+        trips): for a grant whose only write is one row. Only before its first statement."""
+        if not self.session.in_transaction():
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     async def institution_for_token(self, institution_id: uuid.UUID) -> AnyRow | None:
         """The institution (`id`, `type`, `status`, `path`) and its entitlement `version` (0
         before the first) in one statement: what an access token carries (`org`, `org_type`,
         `ent_ver`). Read fresh, as plain columns."""
         rows = await self.session.execute(
-            select(
-                Institution.id,
-                Institution.type,
-                Institution.status,
-                Institution.path,
-                func.coalesce(InstitutionEntitlement.version, 0).label("version"),
-            )
-            .outerjoin(
-                InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
-            )
-            .where(Institution.id == institution_id)
+            _INSTITUTION_FOR_TOKEN, {"institution_id": institution_id}
         )
         return rows.one_or_none()
 
     async def user_for_token(self, user_id: uuid.UUID) -> AnyRow | None:
         """The user (what tokens carry and whether it may sign in), its institution's `type`,
         `status` and `path`, and the entitlement `version`, in one statement, read fresh."""
-        rows = await self.session.execute(
-            select(
-                User.id,
-                User.username,
-                User.display_name,
-                User.institution_id,
-                User.status,
-                User.locked_until,
-                Institution.type.label("institution_type"),
-                Institution.status.label("institution_status"),
-                Institution.path.label("institution_path"),
-                func.coalesce(InstitutionEntitlement.version, 0).label("version"),
-            )
-            .join(Institution, Institution.id == User.institution_id)
-            .outerjoin(
-                InstitutionEntitlement, InstitutionEntitlement.institution_id == Institution.id
-            )
-            .where(User.id == user_id)
-        )
+        rows = await self.session.execute(_USER_FOR_TOKEN, {"user_id": user_id})
         return rows.one_or_none()
 
     async def any_disabled(self, ids: Collection[uuid.UUID]) -> bool:
         """Any of these institutions (a branch's head offices) disabled."""
         if not ids:
             return False
-        query = select(func.count()).where(
-            Institution.id.in_(list(ids)), Institution.status != InstitutionStatus.active.value
-        )
-        return bool((await self.session.execute(query)).scalar_one())
+        rows = await self.session.execute(_ANY_DISABLED, {"ids": list(ids)})
+        return bool(rows.scalar_one())
 
     async def client_by_pk(self, client_pk: uuid.UUID) -> Client | None:
         return await self.session.get(Client, client_pk)
 
     async def live_session(self, token_hash: str, now: datetime) -> AnyRow | None:
         """The browser session's `id`, `user_id` and `auth_time`, if not ended or expired."""
-        rows = await self.session.execute(
-            select(BrowserSession.id, BrowserSession.user_id, BrowserSession.auth_time).where(
-                BrowserSession.token_hash == token_hash,
-                BrowserSession.revoked_at.is_(None),
-                BrowserSession.expires_at > now,
-            )
-        )
+        rows = await self.session.execute(_LIVE_SESSION, {"token_hash": token_hash, "now": now})
         return rows.one_or_none()
 
     async def insert_session(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(BrowserSession).values(**values))
+        await self.session.execute(_INSERT_SESSION, values)
 
     async def insert_code(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(AuthorizationCode).values(**values))
+        await self.session.execute(_INSERT_CODE, values)
 
     async def session_by_hash(self, token_hash: str) -> BrowserSession | None:
         rows = await self.session.execute(
@@ -160,20 +201,13 @@ class OidcRepository:
     async def claim_code(self, code_hash: str, now: datetime) -> AnyRow | None:
         """The code's columns, marked used in the same statement (a concurrent second use finds
         it used)."""
-        result = await self.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
-            .values(used_at=now)
-            .returning(*AuthorizationCode.__table__.c)
-        )
+        result = await self.session.execute(_CLAIM_CODE, {"hash": code_hash, "now": now})
         return result.one_or_none()
 
     async def code_exchanged(self, code_id: uuid.UUID, family_id: uuid.UUID, jti: str) -> None:
         """What the code's exchange produced (revoked if the code is presented again)."""
         await self.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.id == code_id)
-            .values(family_id=family_id, access_jti=jti)
+            _CODE_EXCHANGED, {"code_id": code_id, "family": family_id, "jti": jti}
         )
 
     async def code_by_hash(self, code_hash: str) -> AuthorizationCode | None:
@@ -194,21 +228,13 @@ class OidcRepository:
         """The client's unused, unrevoked refresh token (its columns), marked used in the same
         statement (a concurrent second use finds it used); None when there is no such token."""
         result = await self.session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == token_hash,
-                RefreshToken.client_pk == client_pk,
-                RefreshToken.used_at.is_(None),
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(used_at=now)
-            .returning(*RefreshToken.__table__.c)
+            _CLAIM_REFRESH, {"hash": token_hash, "client": client_pk, "now": now}
         )
         return result.one_or_none()
 
     async def insert_refresh(self, values: dict[str, Any]) -> None:
         """A new refresh token with a plain INSERT (no ORM object, no flush)."""
-        await self.session.execute(insert(RefreshToken).values(**values))
+        await self.session.execute(_INSERT_REFRESH, values)
 
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> list[RefreshToken]:
         """Every token of the family revoked; returns them (their access tokens go too)."""

@@ -388,6 +388,8 @@ class OidcService:
         asked = form.get("scope", "").split() or allowed
         if not set(asked) <= set(allowed):
             raise OAuthError("invalid_scope", "a scope is not allowed for the client")
+        # Reads, then one audit row: nothing to keep atomic, so no transaction round trips.
+        await self.repo.without_transaction()
         institution = await self.repo.institution_for_token(client.institution_id)
         assert institution is not None  # foreign key
         if await self._disabled_here_or_above(institution.status, institution.path):
