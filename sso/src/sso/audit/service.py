@@ -52,8 +52,8 @@ class AuditService:
         """Written in the caller's transaction: the change and its record commit together."""
         self.repo.add(
             AuditEvent(
-                **_row(actor, action, target_type, target_id, label, institution_id, before,
-                       after, detail)
+                **audit_row(actor, action, target_type, target_id, label, institution_id, before,
+                            after, detail)
             )
         )  # fmt: skip
 
@@ -72,8 +72,12 @@ class AuditService:
         unit of work's flush of one object cost more than the grant's other work. Same
         transaction, same row."""
         await self.repo.insert(
-            _row(actor, action, target_type, target_id, label, institution_id, None, after, None)
+            audit_row(actor, action, target_type, target_id, label, institution_id, None, after)
         )
+
+    async def insert_row(self, row: dict[str, Any]) -> None:
+        """An `audit_row(...)` inserted at once (see `record_now`)."""
+        await self.repo.insert(row)
 
     @staticmethod
     def _filter(query: AuditQuery, actor: Actor) -> AuditFilter:
@@ -123,17 +127,19 @@ def _json(value: dict[str, Any] | None) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _row(
+def audit_row(
     actor: Actor,
     action: str,
     target_type: str,
     target_id: str | uuid.UUID,
-    label: str | None,
-    institution_id: uuid.UUID | None,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    detail: str | None,
+    label: str | None = None,
+    institution_id: uuid.UUID | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
 ) -> dict[str, Any]:
+    """An audit row's columns (for `record`, `record_now`, or a statement that writes it
+    together with the change it records)."""
     return {
         "id": uuid.uuid4(),
         "occurred_at": utcnow(),

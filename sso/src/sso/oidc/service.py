@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from servicekit.observability import request_id_var
 from sso.actors import Actor
-from sso.audit.service import AuditService
+from sso.audit.service import AuditService, audit_row
 from sso.clients.cache import ClientRecord
 from sso.clients.models import ClientStatus, ClientType, GrantType
 from sso.clients.service import secret_matches
@@ -455,6 +455,8 @@ class OidcService:
             "scope": " ".join(scope),
         }
         now = utcnow()
+        grant = "refresh_token" if parent else "authorization_code"
+        audit = self._issued_row(client, str(user.id), user.institution_id, grant, jti)
         if GrantType.refresh_token.value in client.grant_types:
             refresh = secrets.token_urlsafe(32)
             await self.repo.insert_refresh(
@@ -471,9 +473,12 @@ class OidcService:
                     "access_jti": jti,
                     "created_at": now,
                     "expires_at": now + timedelta(days=self.settings.refresh_token_days),
-                }
+                },
+                audit,
             )
             answer["refresh_token"] = refresh
+        else:
+            await self.audit.insert_row(audit)
         if "openid" in scope:
             claims: dict[str, Any] = {
                 "iss": self.issuer,
@@ -493,8 +498,6 @@ class OidcService:
                 claims["name"] = user.display_name
                 claims["preferred_username"] = user.username
             answer["id_token"] = await self.keys.sign(claims)
-        grant = "refresh_token" if parent else "authorization_code"
-        await self._audit_issued(client, str(user.id), user.institution_id, grant, jti)
         return answer, jti
 
     async def _access_token(
@@ -774,7 +777,14 @@ class OidcService:
     async def _audit_issued(
         self, client: ClientRecord, subject: str, org: uuid.UUID, grant: str, jti: str
     ) -> None:
-        await self.audit.record_now(
+        await self.audit.insert_row(self._issued_row(client, subject, org, grant, jti))
+
+    def _issued_row(
+        self, client: ClientRecord, subject: str, org: uuid.UUID, grant: str, jti: str
+    ) -> dict[str, Any]:
+        """The `token.issued` audit row of a grant: who (subject, institution), what (client,
+        grant type, the access token's jti), when."""
+        return audit_row(
             Actor(subject, org, False, None, request_id_var.get()),
             "token.issued",
             target_type="client",
