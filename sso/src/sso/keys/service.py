@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import cached_property
 from typing import Any
 
+from cryptography.fernet import Fernet
 from jose import jwt
 from jose.exceptions import JOSEError
 
@@ -46,10 +48,15 @@ class KeyService:
     def __init__(self, repository: KeyRepository, audit: AuditService, secret_key: str) -> None:
         self.repo = repository
         self.audit = audit
-        self._fernet = fernet_for(secret_key)
+        self._secret_key = secret_key
         self._keys = _CACHES.get(secret_key) or _CACHES.setdefault(
             secret_key, KeyCache(self._fernet)
         )
+
+    @cached_property
+    def _fernet(self) -> Fernet:
+        """Built when a key is created or first loaded, not for every request's service."""
+        return fernet_for(self._secret_key)
 
     def _load(self, row: SigningKey) -> LoadedKey:
         return self._keys.load(row.kid, row.private_key_encrypted)
