@@ -342,14 +342,15 @@ async def test_a_handler_failing_midway_writes_nothing_and_dead_letters(
     first = await api.reconciled()
     second = await api.reconciled()
     share = sorted([(first["id"], "100.00"), (second["id"], "100.00")])
-    original = feedback.FinanceFeedbackService._apply_to
+    # The subscribed batch path (FinanceBatch), also when the consumer redoes the event alone.
+    original = feedback.FinanceBatch.apply_to
 
-    async def fail_on_second(self: Any, order: Any, report: Any, fen: int) -> Any:
+    def fail_on_second(self: Any, order: Any, report: Any, fen: int) -> Any:
         if str(order.id) == share[1][0]:
             raise RuntimeError("database went away")
-        return await original(self, order, report, fen)
+        return original(self, order, report, fen)
 
-    monkeypatch.setattr(feedback.FinanceFeedbackService, "_apply_to", fail_on_second)
+    monkeypatch.setattr(feedback.FinanceBatch, "apply_to", fail_on_second)
     applied = finance.applied(share)
     await finance.deliver(applied)
     monkeypatch.undo()

@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy import (
+    Select,
+    any_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +44,17 @@ from servicekit.auth import Principal, scoped
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
 
+
+#: What finance events change on an order (status, amounts, milestone dates, version).
+FOLLOWED_COLUMNS = [
+    "status", "invoiced_fen", "settled_fen", "invoiced_at", "settled_at", "first_invoiced_at",
+    "first_invoiced_by", "first_settled_at", "first_settled_by", "version",
+]  # fmt: skip
+#: ... and what the batch path reads besides, to decide and to name the order.
+LOCKED_COLUMNS = [
+    "id", "order_no", "direction", "amount_fen", "customer_org_id", "category", "created_at",
+    *FOLLOWED_COLUMNS,
+]  # fmt: skip
 
 #: (month YYYY-MM, institution, category, status) of order_monthly_totals.
 TotalsKey = tuple[str, uuid.UUID, str, str]
@@ -98,6 +121,76 @@ class OrderRepository:
             query = scoped(query, Order.customer_org_id, principal)
         query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def lock_many(self, order_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+        """The columns finance events change (and what they need to decide) of these orders,
+        row-locked in id order — concurrent consumers lock shared orders in the same order, so
+        they wait for each other instead of deadlocking. Plain rows, not ORM objects: a batch
+        of events reads hundreds of orders, and the batch path writes them back with Core."""
+        t = Order.__table__
+        ids = sorted(set(order_ids))
+        query = select(*(t.c[name] for name in LOCKED_COLUMNS))
+        if self._dialect == "postgresql":
+            # One array parameter: the statement's text (and asyncpg's prepared statement) is
+            # the same whatever the batch size.
+            wanted = bindparam("ids", value=ids, type_=postgresql.ARRAY(t.c.id.type))
+            query = query.where(t.c.id == any_(wanted))
+        else:
+            query = query.where(t.c.id.in_(ids))
+        query = query.order_by(t.c.id).with_for_update()
+        return [dict(row) for row in (await self.session.execute(query)).mappings()]
+
+    async def finance_documents_recorded(
+        self, order_ids: Sequence[uuid.UUID], document_ids: Sequence[uuid.UUID]
+    ) -> set[tuple[uuid.UUID, str, uuid.UUID]]:
+        """(order, event type, document) already recorded among these orders and documents."""
+        t = FinanceRecord.__table__
+        query = select(t.c.order_id, t.c.event_type, t.c.document_id)
+        orders, documents = sorted(set(order_ids)), sorted(set(document_ids))
+        if self._dialect == "postgresql":
+            array = postgresql.ARRAY(t.c.order_id.type)
+            query = query.where(
+                t.c.order_id == any_(bindparam("orders", value=orders, type_=array)),
+                t.c.document_id == any_(bindparam("documents", value=documents, type_=array)),
+            )
+        else:
+            query = query.where(t.c.order_id.in_(orders), t.c.document_id.in_(documents))
+        return {tuple(row) for row in (await self.session.execute(query)).all()}  # type: ignore[misc]
+
+    async def update_followed(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Write back what finance events changed (LOCKED_COLUMNS but the identity ones), one
+        statement for all orders; each row's `loaded_version` must still be the stored one,
+        else the order changed meanwhile (the optimistic lock, as the ORM path has it)."""
+        if not changes:
+            return
+        t = Order.__table__
+        statement = (
+            update(t)
+            .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_loaded_version"))
+            .values({name: bindparam(f"b_{name}") for name in FOLLOWED_COLUMNS})
+        )
+        rows = [
+            {"b_id": c["id"], "b_loaded_version": c["loaded_version"]}
+            | {f"b_{name}": c[name] for name in FOLLOWED_COLUMNS}
+            for c in changes
+        ]
+        result = await self.session.execute(statement, rows)
+        dialect = self.session.get_bind().dialect
+        if dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):  # type: ignore[attr-defined]
+            raise OrderChangedMeanwhile()
+
+    async def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Trajectory rows, in one multi-row INSERT (in the given order: ids follow it)."""
+        if rows:
+            await self.session.execute(insert(OrderStatusChange.__table__), list(rows))
+
+    async def add_finance_records(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(FinanceRecord.__table__), list(rows))
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
     async def trajectory(self, order_id: uuid.UUID) -> Sequence[OrderStatusChange]:
         query = (
@@ -249,8 +342,11 @@ class OrderRepository:
                 deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3])
             )
         ]  # fmt: skip
-        # One statement: the keys are distinct, so no row is touched twice.
-        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(rows)
+        # One statement: the keys are distinct, so no row is touched twice. Passed as a list of
+        # parameter sets (SQLAlchemy batches them into multi-row VALUES from one cached
+        # compilation) instead of `.values(rows)`, which compiles a new statement per batch —
+        # for a batch of finance events touching hundreds of keys that cost more than the SQL.
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
         await self.session.execute(
             upsert.on_conflict_do_update(
                 index_elements=["month", "customer_org_id", "category", "status"],
@@ -258,7 +354,8 @@ class OrderRepository:
                     "count": table.c.count + upsert.excluded.count,
                     "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
                 },
-            )
+            ),
+            rows,
         )
 
     async def reserve_order_numbers(self, day: str, count: int) -> int:

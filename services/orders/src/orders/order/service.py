@@ -410,24 +410,35 @@ class OrderService:
             )
         )
         await self.repo.save()
-        event = new_event(
-            "orders.order.status_changed",
-            OrderStatusChangedV1(
-                order_id=order.id,
-                order_no=order.order_no,
-                from_status=step.source,
-                to_status=step.target,
-                changed_by=context.by,
-                cause=context.cause,
-                note=context.note,
-            ),
-            producer=PRODUCER,
-            aggregate_id=order.id,
-            org_id=order.customer_org_id,
-            correlation_id=context.correlation_id or context.cause,
-            causation_id=context.cause,
-        )
+        event = status_changed(order.id, order.order_no, order.customer_org_id, step, context)
         await self.outbox.add(self.repo.session, event)
+
+
+def status_changed(
+    order_id: uuid.UUID,
+    order_no: str,
+    customer_org_id: uuid.UUID,
+    step: Transition,
+    context: StepContext,
+) -> EventEnvelope[OrderStatusChangedV1]:
+    """The `orders.order.status_changed` event of a step (both finance paths build it here)."""
+    return new_event(
+        "orders.order.status_changed",
+        OrderStatusChangedV1(
+            order_id=order_id,
+            order_no=order_no,
+            from_status=step.source,
+            to_status=step.target,
+            changed_by=context.by,
+            cause=context.cause,
+            note=context.note,
+        ),
+        producer=PRODUCER,
+        aggregate_id=order_id,
+        org_id=customer_org_id,
+        correlation_id=context.correlation_id or context.cause,
+        causation_id=context.cause,
+    )
 
 
 def storage_filter(
