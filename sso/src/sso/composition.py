@@ -3,6 +3,8 @@ and the demo data, so every caller gets the same collaborators."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import Annotated, cast
 
@@ -10,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.app import DbSession, EventOutbox
+from servicekit.db import unit_of_work
 from servicekit.messaging import Outbox
 from sso.access.repository import AccessRepository
 from sso.access.service import AccessService
@@ -141,3 +144,14 @@ async def _services(session: DbSession, outbox: EventOutbox, settings: AppSettin
 
 #: Endpoint dependency: the request's services (one session, one unit of work).
 RequestServices = Annotated[Services, Depends(_services)]
+
+
+@asynccontextmanager
+async def services_for(request: Request) -> AsyncIterator[Services]:
+    """The request's services in their own unit of work (committed when the block ends
+    normally, rolled back on an error), without FastAPI's dependency resolution — which cost
+    the OpenID Connect endpoints (`/token`, `/authorize`, `/login`) more than their own
+    work. The commit still happens before the response is sent."""
+    state = request.app.state
+    async with asynccontextmanager(unit_of_work)(state.sessionmaker) as session:
+        yield Services(session, state.messaging.outbox, cast(Settings, state.settings))

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from servicekit.errors import ProblemError
 from servicekit.observability import request_id_var
-from sso.composition import RequestServices
+from sso.composition import RequestServices, Services, services_for
 from sso.keys.service import TokenInvalid
 from sso.oidc.pages import language, render
 from sso.oidc.service import AuthRequest, ErrorPage, OAuthError, OidcService
@@ -79,7 +79,12 @@ async def jwks(services: RequestServices) -> JSONResponse:
 
 
 @router.get("/authorize", summary="Authorization endpoint (code flow, PKCE S256)")
-async def authorize(request: Request, services: RequestServices) -> Response:
+async def authorize(request: Request) -> Response:
+    async with services_for(request) as services:
+        return await _authorize(request, services)
+
+
+async def _authorize(request: Request, services: Services) -> Response:
     oidc = services.oidc
     params = dict(request.query_params)
     lang = language(params.get("lang") or params.get("ui_locales"))
@@ -143,7 +148,12 @@ def _login_page(
 
 
 @router.get("/login", response_class=HTMLResponse, summary="The login page (zh-CN; ?lang=en)")
-async def login_page(request: Request, services: RequestServices) -> Response:
+async def login_page(request: Request) -> Response:
+    async with services_for(request) as services:
+        return await _login_form(request, services)
+
+
+async def _login_form(request: Request, services: Services) -> Response:
     oidc = services.oidc
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
     lang = language(request.query_params.get("lang") or params.get("ui_locales"))
@@ -157,7 +167,12 @@ async def login_page(request: Request, services: RequestServices) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse, summary="Sign in (the login form)")
-async def login(request: Request, services: RequestServices) -> Response:
+async def login(request: Request) -> Response:
+    async with services_for(request) as services:
+        return await _sign_in(request, services)
+
+
+async def _sign_in(request: Request, services: Services) -> Response:
     oidc = services.oidc
     form = await _form(request)
     lang = language(form.get("lang"))
@@ -215,13 +230,13 @@ async def login(request: Request, services: RequestServices) -> Response:
 
 @router.post("/token", summary="Token endpoint (authorization_code, refresh_token, "
              "client_credentials); RFC 6749 JSON errors")  # fmt: skip
-async def token(request: Request, services: RequestServices) -> JSONResponse:
-    try:
-        answer = await services.oidc.token(
-            request.headers.get("authorization"), await _form(request)
-        )
-    except OAuthError as exc:
-        return _oauth_json(exc)
+async def token(request: Request) -> JSONResponse:
+    form = await _form(request)
+    async with services_for(request) as services:
+        try:
+            answer = await services.oidc.token(request.headers.get("authorization"), form)
+        except OAuthError as exc:  # an answer: what the refusal wrote (revocations) commits
+            return _oauth_json(exc)
     return JSONResponse(answer, headers=NO_STORE)
 
 
