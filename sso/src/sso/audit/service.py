@@ -57,26 +57,10 @@ class AuditService:
             )
         )  # fmt: skip
 
-    async def record_now(
-        self,
-        actor: Actor,
-        action: str,
-        *,
-        target_type: str,
-        target_id: str | uuid.UUID,
-        label: str | None = None,
-        institution_id: uuid.UUID | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """`record`, inserted at once without an ORM object: for the token endpoint, where the
-        unit of work's flush of one object cost more than the grant's other work. Same
-        transaction, same row."""
-        await self.repo.insert(
-            audit_row(actor, action, target_type, target_id, label, institution_id, None, after)
-        )
-
     async def insert_row(self, row: dict[str, Any]) -> None:
-        """An `audit_row(...)` inserted at once (see `record_now`)."""
+        """An `audit_row(...)` inserted at once with a plain INSERT, no ORM object or flush:
+        for the token endpoint, where an ORM object and its flush were a noticeable share of a
+        grant. Same transaction, same row as `record`."""
         await self.repo.insert(row)
 
     @staticmethod
@@ -138,7 +122,7 @@ def audit_row(
     after: dict[str, Any] | None = None,
     detail: str | None = None,
 ) -> dict[str, Any]:
-    """An audit row's columns (for `record`, `record_now`, or a statement that writes it
+    """An audit row's columns (for `record`, `insert_row`, or a statement that writes it
     together with the change it records)."""
     return {
         "id": uuid.uuid4(),

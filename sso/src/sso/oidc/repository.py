@@ -189,9 +189,6 @@ class OidcRepository:
         rows = await self.session.execute(_ANY_DISABLED, {"ids": list(ids)})
         return bool(rows.scalar_one())
 
-    async def client_by_pk(self, client_pk: uuid.UUID) -> Client | None:
-        return await self.session.get(Client, client_pk)
-
     async def live_session(self, token_hash: str, now: datetime) -> AnyRow | None:
         """The browser session's `id`, `user_id` and `auth_time`, if not ended or expired."""
         rows = await self.session.execute(_LIVE_SESSION, {"token_hash": token_hash, "now": now})
@@ -202,15 +199,6 @@ class OidcRepository:
 
     async def insert_code(self, values: dict[str, Any]) -> None:
         await self.session.execute(_INSERT_CODE, values)
-
-    async def session_by_hash(self, token_hash: str) -> BrowserSession | None:
-        rows = await self.session.execute(
-            select(BrowserSession).where(BrowserSession.token_hash == token_hash)
-        )
-        return rows.scalar_one_or_none()
-
-    async def browser_session(self, session_id: uuid.UUID) -> BrowserSession | None:
-        return await self.session.get(BrowserSession, session_id)
 
     async def claim_code(self, code_hash: str, now: datetime) -> AnyRow | None:
         """The code's columns, marked used in the same statement (a concurrent second use finds
