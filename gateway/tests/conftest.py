@@ -226,7 +226,19 @@ async def platform(
             serving(create_app(orders_definition, orders_settings), orders_port)
         )
         await stack.enter_async_context(serving(platform.gateway_app, gateway_port))
+        await assigned(platform.gateway_app, "sso.entitlement")
         yield platform
+
+
+async def assigned(app: FastAPI, topic: str, seconds: float = 60) -> None:
+    """Wait until the app's consumer holds a partition of `topic` (group join and rebalance
+    take seconds on the local broker): the tests then time what they mean to time."""
+    consumer = app.state.messaging.consumer
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not any(t == topic for t, _ in consumer.assignment()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the gateway's consumer got no partition of {topic}")
+        await asyncio.sleep(0.1)
 
 
 def unique(prefix: str) -> str:

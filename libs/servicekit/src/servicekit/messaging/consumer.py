@@ -132,6 +132,13 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
 
+    def assignment(self) -> set[tuple[str, int]]:
+        """The (topic, partition)s this consumer holds right now; empty before it joined its
+        group (tests and health checks wait for it)."""
+        if self._consumer is None:
+            return set()
+        return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+
     async def run(self, stop: asyncio.Event) -> None:
         if not self._subs.topics:
             return
