@@ -29,8 +29,8 @@ from servicekit.definition import ServiceDefinition
 from servicekit.events import topic_for_event
 from servicekit.messaging import Outbox
 from servicekit.migrations import upgrade_to_head
-from servicekit.settings import Environment, ServiceSettings
-from servicekit.testing.plugin import ThrowawayPostgres
+from servicekit.settings import ServiceSettings
+from servicekit.testing.plugin import ThrowawayPostgres, settings_under_test
 from sso.actors import Actor
 from sso.clients.schemas import ClientCreate, ClientType, GrantType
 from sso.composition import Services
@@ -99,18 +99,8 @@ async def serving(app: FastAPI, port: int) -> AsyncIterator[uvicorn.Server]:
 
 
 def _common(database_url: str, kafka: str) -> dict[str, Any]:
-    return {
-        "environment": Environment.test,
-        "database_url": database_url,
-        "kafka_bootstrap_servers": kafka,
-        "kafka_enable_idempotence": False,
-        "run_workers_inline": True,
-        "log_json": False,
-        "consumer_session_timeout_ms": 2_000,
-        "consumer_heartbeat_interval_ms": 300,
-        "consumer_retry_backoff_seconds": 0.05,
-        "relay_poll_interval_seconds": 0.1,
-    }
+    # The relay polls faster than by default: the revocation test times the event path.
+    return {**settings_under_test(database_url, kafka), "relay_poll_interval_seconds": 0.1}
 
 
 @dataclass

@@ -201,7 +201,7 @@ class Door:
             for k, v in scope["headers"]
             if k not in _NOT_FORWARDED
         ]
-        forwarded += _context_headers(scope, request_id)
+        forwarded += _context_headers(scope, request_id, headers.get(b"host"))
         forwarded.append(("authorization", f"Bearer {token}"))
         await runtime.upstreams.forward(
             scope, receive, send, url=f"{base}/{tail}", headers=forwarded, name=entry
@@ -220,7 +220,10 @@ class Door:
             return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         forwarded: list[tuple[str, str]] = []
+        host: bytes | None = None
         for k, v in scope["headers"]:
+            if k == b"host":
+                host = v
             if k in _NOT_FORWARDED_TO_SSO:
                 continue
             value = v.decode("latin-1")
@@ -229,21 +232,22 @@ class Door:
                 if not value:
                     continue
             forwarded.append((k.decode("latin-1"), value))
-        forwarded += _context_headers(scope, request_id_var.get())
+        forwarded += _context_headers(scope, request_id_var.get(), host)
         await runtime.upstreams.forward(
             scope, receive, send,
             url=runtime.sso_url + raw_path[5:].decode("latin-1"), headers=forwarded, name="sso",
         )  # fmt: skip
 
 
-def _context_headers(scope: Scope, request_id: str | None) -> list[tuple[str, str]]:
-    headers = dict(scope["headers"])
+def _context_headers(
+    scope: Scope, request_id: str | None, host: bytes | None
+) -> list[tuple[str, str]]:
     return [
         (REQUEST_ID_HEADER, request_id or ""),
         (CORRELATION_ID_HEADER, correlation_id_var.get() or request_id or ""),
         ("x-forwarded-for", scope["client"][0] if scope.get("client") else ""),
         ("x-forwarded-proto", scope.get("scheme", "http")),
-        ("x-forwarded-host", (headers.get(b"host") or b"").decode("latin-1")),
+        ("x-forwarded-host", (host or b"").decode("latin-1")),
     ]
 
 

@@ -11,9 +11,9 @@ from gateway.access.directory import Access, PrincipalUnknown
 from gateway.door.middleware import CSRF_HEADER
 from gateway.runtime import GatewayRuntime, LookupFailed
 from gateway.sessions.schemas import LogoutAnswer, SessionView
-from gateway.sessions.service import LiveSession, LoginFailed, token_hash
+from gateway.sessions.service import LiveSession, LoginFailed, SsoUnavailable, token_hash
 from servicekit.app import DbSession
-from servicekit.errors import Forbidden, ProblemError, Unauthorized
+from servicekit.errors import Forbidden, Unauthorized
 
 router = APIRouter(prefix="/bff", tags=["browser session"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -24,10 +24,6 @@ def _runtime(request: Request) -> GatewayRuntime:
 
 
 Runtime = Annotated[GatewayRuntime, Depends(_runtime)]
-
-
-class SsoUnavailable(ProblemError):
-    status, code = 503, "sso_unavailable"
 
 
 async def _live(request: Request, runtime: Runtime) -> LiveSession:

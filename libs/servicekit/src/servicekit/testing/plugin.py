@@ -39,11 +39,12 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def unavailable(what: str) -> None:
-    """A missing server fails under CI (never a silent skip) and skips on a laptop."""
+def unavailable(what: str, *, module: bool = False) -> None:
+    """A missing server fails under CI (never a silent skip) and skips on a laptop
+    (`module=True`: the whole test module, called at import)."""
     if in_ci():
         pytest.fail(f"{what} is required under CI=true but is not reachable", pytrace=False)
-    pytest.skip(f"{what} is not reachable")
+    pytest.skip(f"{what} is not reachable", allow_module_level=module)
 
 
 def test_postgres_url() -> str:
@@ -138,24 +139,28 @@ def token_issuer() -> TestTokenIssuer:
     return TestTokenIssuer()
 
 
+def settings_under_test(database_url: str, kafka_bootstrap: str) -> dict[str, Any]:
+    """Settings every in-process service runs with under test: its database, the broker, the
+    relay and consumer inline, and the short group timings the local broker needs."""
+    return {
+        "environment": Environment.test,
+        "database_url": database_url,
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "kafka_enable_idempotence": False,
+        "run_workers_inline": True,
+        "log_json": False,
+        "consumer_session_timeout_ms": 2_000,
+        "consumer_heartbeat_interval_ms": 300,
+        "consumer_retry_backoff_seconds": 0.05,
+    }
+
+
 @pytest.fixture
 def service_settings(
     service_definition: ServiceDefinition, database_url: str, kafka_bootstrap: str
 ) -> ServiceSettings:
     base = service_definition.settings_factory()
-    return base.model_copy(
-        update={
-            "environment": Environment.test,
-            "database_url": database_url,
-            "kafka_bootstrap_servers": kafka_bootstrap,
-            "kafka_enable_idempotence": False,
-            "run_workers_inline": True,
-            "log_json": False,
-            "consumer_session_timeout_ms": 2_000,
-            "consumer_heartbeat_interval_ms": 300,
-            "consumer_retry_backoff_seconds": 0.05,
-        }
-    )
+    return base.model_copy(update=settings_under_test(database_url, kafka_bootstrap))
 
 
 @pytest.fixture
