@@ -5,7 +5,6 @@ PostgreSQL, following the `database_url` parameter), events over the real broker
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -31,6 +30,7 @@ from servicekit.messaging import Outbox
 from servicekit.migrations import upgrade_to_head
 from servicekit.settings import ServiceSettings
 from servicekit.testing.plugin import ThrowawayPostgres, settings_under_test
+from servicekit.testing.processes import free_port
 from sso.actors import Actor
 from sso.clients.schemas import ClientCreate, ClientType, GrantType
 from sso.composition import Services
@@ -54,12 +54,6 @@ def service_settings(
     return service_settings.model_copy(
         update={"console_dir": tmp_path_factory.mktemp("console") / "dist"}
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @asynccontextmanager
