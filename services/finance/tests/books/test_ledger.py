@@ -9,7 +9,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from finance.ledger.posting import EntryRejected, PostingLine, post_entry, reverse_entry
+from finance.ledger.posting import (
+    EntryDraft,
+    EntryRejected,
+    PostingLine,
+    post_entries,
+    post_entry,
+    reverse_entry,
+)
+from finance.ledger.repository import LedgerRepository
 from servicekit.errors import Conflict
 from servicekit.testing.tokens import TestTokenIssuer
 
@@ -77,6 +85,48 @@ async def test_post_entry_is_idempotent_by_source_and_reversed_once(app: FastAPI
             await reverse_entry(session, mirror.id, "undo the undo", actor="tester")
 
 
+async def test_post_entries_writes_a_batch_once_and_rejects_it_whole(app: FastAPI) -> None:
+    sources = [uuid.uuid4().hex for _ in range(3)]
+    day = date(2026, 11, 25)
+
+    def draft(source: str, fen: int) -> EntryDraft:
+        return EntryDraft("technology_company", day, "test", source, "batch sale", _sale(fen))
+
+    async with app.state.sessionmaker() as session, session.begin():
+        before = await post_entry(
+            session, legal_entity="technology_company", entry_date=day, source_type="test",
+            source_id=sources[0], memo="first", lines=_sale(1060), actor="tester",
+        )  # fmt: skip
+        # One already posted, one new, the new one repeated inside the batch.
+        posted = await post_entries(
+            session,
+            [draft(sources[0], 5300), draft(sources[1], 2120), draft(sources[1], 99)],
+            actor="batcher",
+        )
+    assert posted[0].id == before.id and posted[0].total_fen == 1060
+    assert posted[1].id == posted[2].id and posted[2].total_fen == 2120
+    async with app.state.sessionmaker() as session:
+        stored = await LedgerRepository(session).entry_by_source("test", sources[1])
+        assert stored is not None and stored.created_by == "batcher"
+        assert [(ln.line_no, ln.account_code, ln.debit_fen, ln.credit_fen) for ln in stored.lines] == [
+            (1, "1122", 2120, 0), (2, "6001", 0, 2000), (3, "2221", 0, 120),
+        ]  # fmt: skip
+
+    # A bad entry anywhere rejects the batch before anything is written.
+    bad = EntryDraft(
+        "technology_company", day, "test", sources[2], "bad",
+        [PostingLine("1122", debit_fen=100), PostingLine("6001", credit_fen=99)],
+    )  # fmt: skip
+    fresh = uuid.uuid4().hex
+    async with app.state.sessionmaker() as session:
+        with pytest.raises(EntryRejected) as rejected:
+            await post_entries(session, [draft(fresh, 1060), bad], actor="batcher")
+        assert [e["field"] for e in rejected.value.errors or []] == ["entries[1].lines"]
+        await session.commit()
+    async with app.state.sessionmaker() as session:
+        assert await LedgerRepository(session).entry_by_source("test", fresh) is None
+
+
 @pytest.mark.parametrize(
     ("lines", "field", "code"),
     [
@@ -112,8 +162,6 @@ async def test_bad_entries_are_rejected_and_nothing_is_written(
         ]
         await session.commit()
     async with app.state.sessionmaker() as session:
-        from finance.ledger.repository import LedgerRepository
-
         assert await LedgerRepository(session).entry_by_source("test", source) is None
 
 

@@ -48,6 +48,18 @@ def today_shanghai() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+@dataclass(frozen=True)
+class EntryDraft:
+    """One entry to post with `post_entries`."""
+
+    legal_entity: str
+    entry_date: date
+    source_type: str
+    source_id: str
+    memo: str
+    lines: Sequence[PostingLine]
+
+
 async def post_entry(
     session: AsyncSession,
     *,
@@ -76,6 +88,16 @@ async def post_entry(
     )
 
 
+async def post_entries(
+    session: AsyncSession, drafts: Sequence[EntryDraft], *, actor: str
+) -> list[JournalEntry]:
+    """Post several entries at once (a consumer's batch), in their order; each as `post_entry`
+    would (a repeated source returns its first entry). All are checked before anything is
+    written: one bad entry rejects the batch, its fields named `entries[k].lines[i].…`. On
+    PostgreSQL the batch is one statement."""
+    return await _post_all(LedgerRepository(session), drafts, actor=actor, batch=True)
+
+
 async def post(
     repo: LedgerRepository,
     *,
@@ -89,51 +111,73 @@ async def post(
     field_prefix: str = "",
     reverses: uuid.UUID | None = None,
 ) -> JournalEntry:
-    await _check(repo, legal_entity, source_type, source_id, lines, field_prefix)
-    entry_id = uuid.uuid4()
-    entry = JournalEntry(
-        id=entry_id,
-        legal_entity=legal_entity,
-        entry_date=entry_date,
-        source_type=source_type,
-        source_id=source_id,
-        memo=memo[:_MEMO_MAX],
-        total_fen=sum(line.debit_fen for line in lines),
-        reverses_entry_id=reverses,
-        created_by=actor[:120],
-        created_at=datetime.now(UTC),
+    draft = EntryDraft(legal_entity, entry_date, source_type, source_id, memo, lines)
+    posted = await _post_all(
+        repo, [draft], actor=actor, prefix=field_prefix, reverses=reverses, batch=False
     )
-    rows = [
-        JournalLine(
-            entry_id=entry_id,
-            line_no=n,
-            legal_entity=legal_entity,
-            entry_date=entry_date,
-            account_code=line.account_code,
-            debit_fen=line.debit_fen,
-            credit_fen=line.credit_fen,
-            counterparty_org_id=line.counterparty_org_id,
-            memo=None if line.memo is None else line.memo[:_MEMO_MAX],
-        )
-        for n, line in enumerate(lines, start=1)
-    ]
-    # One INSERT that does nothing for a source already posted (a repeat, or a concurrent
-    # posting of the same document that committed first): that entry is returned instead.
-    if not await repo.insert_entry(entry, rows):
-        first = await repo.entry_by_source(source_type, source_id)
+    return posted[0]
+
+
+async def _post_all(
+    repo: LedgerRepository,
+    drafts: Sequence[EntryDraft],
+    *,
+    actor: str,
+    batch: bool,
+    prefix: str = "",
+    reverses: uuid.UUID | None = None,
+) -> list[JournalEntry]:
+    for k, draft in enumerate(drafts):
+        await _check(repo, draft, f"{prefix}entries[{k}]." if batch else prefix)
+    now = datetime.now(UTC)
+    created_by = actor[:120]
+    entries: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for draft in drafts:
+        entry_id = uuid.uuid4()
+        entries.append({
+            "id": entry_id, "legal_entity": draft.legal_entity, "entry_date": draft.entry_date,
+            "source_type": draft.source_type, "source_id": draft.source_id,
+            "memo": draft.memo[:_MEMO_MAX], "total_fen": sum(ln.debit_fen for ln in draft.lines),
+            "reverses_entry_id": reverses, "created_by": created_by, "created_at": now,
+        })  # fmt: skip
+        rows += [
+            {"entry_id": entry_id, "line_no": n, "legal_entity": draft.legal_entity,
+             "entry_date": draft.entry_date, "account_code": line.account_code,
+             "debit_fen": line.debit_fen, "credit_fen": line.credit_fen,
+             "counterparty_org_id": line.counterparty_org_id,
+             "memo": None if line.memo is None else line.memo[:_MEMO_MAX]}
+            for n, line in enumerate(draft.lines, start=1)
+        ]  # fmt: skip
+    written = await repo.insert_entries(entries, rows)
+    lines_of: dict[uuid.UUID, list[JournalLine]] = {}
+    for row in rows:
+        if row["entry_id"] in written:
+            lines_of.setdefault(row["entry_id"], []).append(JournalLine(**row))
+    posted: list[JournalEntry] = []
+    for k, (draft, values) in enumerate(zip(drafts, entries, strict=True)):
+        if values["id"] in written:
+            # Returned as built (not attached to the session: nothing is left for its flush).
+            posted.append(JournalEntry(**values, lines=lines_of[values["id"]]))
+            continue
+        # Not written: the source was posted before (or by a concurrent transaction that
+        # committed first), or the month is closed.
+        first = await repo.entry_by_source(draft.source_type, draft.source_id)
         if first is not None:
-            return first
-        closed = await repo.closed_through(legal_entity)
+            posted.append(first)
+            continue
+        closed = await repo.closed_through(draft.legal_entity)
         if closed is None:  # pragma: no cover - neither a repeat nor a closed month
-            raise RuntimeError(f"entry for {source_type} {source_id} was not written")
+            raise RuntimeError(f"entry for {draft.source_type} {draft.source_id} was not written")
+        field = f"{prefix}entries[{k}].entry_date" if batch else f"{prefix}entry_date"
         raise EntryRejected(
-            f"{entry_date} is in a closed month of {legal_entity} (closed through "
+            f"{draft.entry_date} is in a closed month of {draft.legal_entity} (closed through "
             f"{closed:%Y-%m}); date the entry after it.",
             code="period_closed",
-            errors=[{"field": f"{field_prefix}entry_date", "code": "period_closed",
+            errors=[{"field": field, "code": "period_closed",
                      "message": f"months through {closed:%Y-%m} are closed"}],
         )  # fmt: skip
-    return entry
+    return posted
 
 
 async def reverse_entry(
@@ -186,14 +230,10 @@ async def reverse_entry(
     )
 
 
-async def _check(
-    repo: LedgerRepository,
-    legal_entity: str,
-    source_type: str,
-    source_id: str,
-    lines: Sequence[PostingLine],
-    prefix: str,
-) -> None:
+async def _check(repo: LedgerRepository, draft: EntryDraft, prefix: str) -> None:
+    """Everything that can be checked without writing: the entity, amounts, one side per line,
+    active accounts (the chart is cached) and balance."""
+    legal_entity, lines = draft.legal_entity, draft.lines
     errors: list[dict[str, Any]] = []
 
     def bad(field: str, code: str, message: str) -> None:
@@ -202,7 +242,7 @@ async def _check(
     if legal_entity not in SellingEntity.__members__:
         bad("legal_entity", "unknown_legal_entity",
             f"legal_entity must be one of {', '.join(SellingEntity.__members__)}")  # fmt: skip
-    if not source_type or not source_id:
+    if not draft.source_type or not draft.source_id:
         bad("source_id", "missing", "source_type and source_id identify the document posted")
     if len(lines) < 2:
         bad("lines", "too_few_lines", "an entry has at least one debit and one credit line")
@@ -229,6 +269,7 @@ async def _check(
                 f"debits ({debit} fen) and credits ({credit} fen) must be equal")  # fmt: skip
     if errors:
         raise EntryRejected(
-            f"Journal entry for {source_type} {source_id} rejected: {errors[0]['message']}.",
+            f"Journal entry for {draft.source_type} {draft.source_id} rejected: "
+            f"{errors[0]['message']}.",
             errors=errors,
         )

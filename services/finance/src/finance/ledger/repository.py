@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, String, exists, func, insert, literal, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Date, Select, String, bindparam, exists, func, insert, literal, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import selectinload
 
 from finance.ledger.models import (
     JournalEntry,
@@ -24,8 +23,71 @@ from finance.ledger.models import (
 from servicekit.auth import Principal, org_scope_clause
 
 #: (database, legal entity) → (valid until, active codes)
-_CODES: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+_CODES: dict[tuple[Any, str], tuple[float, frozenset[str]]] = {}
 CODES_TTL = 10.0
+
+
+# An entry is written unless its source was posted before (ON CONFLICT DO NOTHING) or its month
+# is closed (NOT EXISTS a closing of that month or later); lines are written for the entries
+# written only. Plain SQL: built once, no per-call compilation.
+_PG_POST = text(
+    """
+WITH draft AS (
+    SELECT * FROM unnest(CAST(:id AS uuid[]), CAST(:legal_entity AS text[]),
+                         CAST(:entry_date AS date[]), CAST(:source_type AS text[]),
+                         CAST(:source_id AS text[]), CAST(:memo AS text[]),
+                         CAST(:total_fen AS bigint[]), CAST(:reverses_entry_id AS uuid[]),
+                         CAST(:created_by AS text[]), CAST(:created_at AS timestamptz[]))
+        AS d(id, legal_entity, entry_date, source_type, source_id, memo, total_fen,
+             reverses_entry_id, created_by, created_at)
+), written AS (
+    INSERT INTO journal_entries (id, legal_entity, entry_date, source_type, source_id, memo,
+                                 total_fen, reverses_entry_id, created_by, created_at)
+    SELECT * FROM draft d
+    WHERE NOT EXISTS (
+        SELECT 1 FROM ledger_closings c
+        WHERE c.legal_entity = d.legal_entity
+          AND c.month >= CAST(date_trunc('month', d.entry_date) AS date))
+    ON CONFLICT (source_type, source_id) DO NOTHING
+    RETURNING id, legal_entity, entry_date
+), lines AS (
+    INSERT INTO journal_lines (entry_id, line_no, legal_entity, entry_date, account_code,
+                               debit_fen, credit_fen, counterparty_org_id, memo)
+    SELECT l.entry_id, l.line_no, w.legal_entity, w.entry_date, l.account_code, l.debit_fen,
+           l.credit_fen, l.counterparty_org_id, l.memo
+    FROM unnest(CAST(:line_entry_id AS uuid[]), CAST(:line_line_no AS int[]),
+                CAST(:line_account_code AS text[]), CAST(:line_debit_fen AS bigint[]),
+                CAST(:line_credit_fen AS bigint[]), CAST(:line_counterparty_org_id AS uuid[]),
+                CAST(:line_memo AS text[]))
+        AS l(entry_id, line_no, account_code, debit_fen, credit_fen, counterparty_org_id, memo)
+    JOIN written w ON w.id = l.entry_id
+)
+SELECT id FROM written
+"""
+)
+_SQLITE_POST: list[Any] = []
+
+
+def _sqlite_post() -> Any:
+    """INSERT … SELECT <the entry's values> WHERE <month open> ON CONFLICT DO NOTHING RETURNING
+    id, with typed parameters (SQLite stores uuids and datetimes by SQLAlchemy's types)."""
+    if not _SQLITE_POST:
+        table = JournalEntry.__table__
+        columns = list(table.columns)  # type: ignore[attr-defined]
+        params = {c.key: bindparam(c.key, type_=c.type) for c in columns}
+        source = select(*(param.label(key) for key, param in params.items())).where(
+            ~exists().where(
+                LedgerClosing.legal_entity == params["legal_entity"],
+                LedgerClosing.month >= bindparam("month", type_=Date()),
+            )
+        )
+        _SQLITE_POST.append(
+            sqlite_insert(table)  # type: ignore[arg-type]
+            .from_select([c.key for c in columns], source)
+            .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
+            .returning(table.c.id)  # type: ignore[attr-defined]
+        )
+    return _SQLITE_POST[0]
 
 
 class LedgerRepository:
@@ -63,8 +125,8 @@ class LedgerRepository:
         for key in [k for k in _CODES if k[0] == database]:
             _CODES.pop(key, None)
 
-    def _database(self) -> str:
-        return self.session.get_bind().engine.url.render_as_string(hide_password=True)
+    def _database(self) -> Any:
+        return self.session.get_bind().engine.url
 
     # -- journal ------------------------------------------------------------------------------
 
@@ -115,43 +177,39 @@ class LedgerRepository:
         )
         return (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
 
-    async def insert_entry(self, entry: JournalEntry, lines: list[JournalLine]) -> bool:
-        """Insert an entry and its lines in two statements; False (nothing written) when an
-        entry for the same source exists. The objects become the session's persistent rows."""
-        table = JournalEntry.__table__
-        insert_ = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        columns = list(table.columns)  # type: ignore[attr-defined]
-        month = entry.entry_date.replace(day=1)
-        # Written only outside closed months: the closing's row is checked in the same
-        # statement, so an entry cannot slip into a month closed meanwhile.
-        source = select(
-            *(literal(getattr(entry, c.key), type_=c.type).label(c.key) for c in columns)
-        ).where(
-            ~exists().where(
-                LedgerClosing.legal_entity == entry.legal_entity, LedgerClosing.month >= month
-            )
-        )
-        statement = (
-            insert_(table)  # type: ignore[arg-type]
-            .from_select([c.key for c in columns], source)
-            .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
-            .returning(table.c.id)  # type: ignore[attr-defined]
-        )
-        if (await self.session.execute(statement)).first() is None:
-            return False
-        line_table = JournalLine.__table__
-        await self.session.execute(
-            insert(line_table),  # type: ignore[arg-type]
-            [{c.key: getattr(ln, c.key) for c in line_table.columns} for ln in lines],  # type: ignore[attr-defined]
-        )
-        # Written already: attach as loaded rows (no second INSERT at flush).
-        entry.lines = lines
-        for obj in (entry, *lines):
-            make_transient_to_detached(obj)
-        self.session.add(entry)
-        return True
+    async def insert_entries(
+        self, entries: Sequence[dict[str, Any]], lines: Sequence[dict[str, Any]]
+    ) -> set[uuid.UUID]:
+        """Insert entries (rows of journal_entries) and their lines (rows of journal_lines);
+        the ids of the entries written. An entry is not written — nor its lines — when an entry
+        for its source exists already, or when its month is closed: both are checked inside the
+        INSERT itself, so a concurrent posting or closing cannot slip past them.
+
+        PostgreSQL: one statement for the whole batch (one array per column); SQLite: one
+        INSERT per entry and one for the lines written."""
+        if not entries:
+            return set()
+        if self.session.get_bind().dialect.name == "postgresql":
+            params = {
+                name: [e[name] for e in entries]
+                for name in ("id", "legal_entity", "entry_date", "source_type", "source_id",
+                             "memo", "total_fen", "reverses_entry_id", "created_by",
+                             "created_at")
+            } | {
+                f"line_{name}": [ln[name] for ln in lines]
+                for name in ("entry_id", "line_no", "account_code", "debit_fen", "credit_fen",
+                             "counterparty_org_id", "memo")
+            }  # fmt: skip
+            return set((await self.session.execute(_PG_POST, params)).scalars())
+        written: set[uuid.UUID] = set()
+        for entry in entries:
+            month = entry["entry_date"].replace(day=1)
+            if (await self.session.execute(_sqlite_post(), entry | {"month": month})).first():
+                written.add(entry["id"])
+        rows = [ln for ln in lines if ln["entry_id"] in written]
+        if rows:
+            await self.session.execute(insert(JournalLine.__table__), rows)  # type: ignore[arg-type]
+        return written
 
     # -- closing ------------------------------------------------------------------------------
 
