@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,46 +36,18 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from servicekit.localbroker import LocalBroker, LocalBrokerError
 from servicekit.testing.plugin import ThrowawayPostgres, test_postgres_url, unavailable
+from servicekit.testing.processes import ManagedProcess, free_port, log_tail, stop_all
 from servicekit.testing.tokens import TestTokenIssuer
 
 ROOT = Path(__file__).resolve().parents[1]
 #: One organisation owns every order of the suite.
 ORG = uuid.UUID("7d0c3a52-5d8e-4d51-9a43-0a9f0c1e2b01")
-READY_TIMEOUT = 60.0
-STOP_GRACE = 8.0
 
 _LOGS_KEY = pytest.StashKey[list[Path]]()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    """The last lines of a log, without the (detail-less, non-JSON) access-log lines."""
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            kept = (line for line in fh if "servicekit.access: request" not in line)
-            return "".join(deque(kept, maxlen=lines))
-    except OSError:
-        return "<no log>"
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """Linux: the kernel SIGKILLs a child when pytest dies, so no orphan keeps a port."""
-    if (
-        not sys.platform.startswith("linux")
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def _set() -> None:
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-
-    return _set
+#: uvicorn's access-log lines carry no detail worth a failed test's report.
+ACCESS_LOG = "servicekit.access: request"
 
 
 # ------------------------------------------------------------------------------ reporting
@@ -91,7 +59,9 @@ def pytest_runtest_makereport(
     report = yield
     if report.failed:
         for path in item.stash.get(_LOGS_KEY, []):
-            report.sections.append((f"log tail ({report.when}): {path.name}", _tail(path)))
+            report.sections.append(
+                (f"log tail ({report.when}): {path.name}", log_tail(path, skip=[ACCESS_LOG]))
+            )
     return report
 
 
@@ -250,80 +220,6 @@ def jwks_url(issuer: TestTokenIssuer, tmp_path: Path) -> str:
 
 
 # ------------------------------------------------------------------------------ processes
-@dataclass
-class Proc:
-    """One service process; logs go to `log` (appended across restarts)."""
-
-    name: str
-    args: list[str]
-    env: dict[str, str]
-    log: Path
-    port: int | None = None
-    popen: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self.port is not None
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def start(self) -> Proc:
-        assert not self.running, f"{self.name} already running"
-        with self.log.open("ab") as fh:
-            fh.write(f"\n===== start {self.name}: {' '.join(self.args)}\n".encode())
-            self.popen = subprocess.Popen(
-                [sys.executable, *self.args],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent(),
-            )
-        return self
-
-    def kill(self) -> int:
-        """SIGKILL: no clean-up at all (a crash)."""
-        assert self.popen is not None
-        self.popen.send_signal(signal.SIGKILL)
-        return self.popen.wait(timeout=STOP_GRACE)
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after a grace period. Idempotent."""
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(timeout=STOP_GRACE)
-
-    async def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        """Poll /readyz (database and broker reachable) until 200; fail if the process died."""
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=3.0) as client:
-            while time.monotonic() < deadline:
-                if not self.running:
-                    raise AssertionError(
-                        f"{self.name} exited with {self.popen and self.popen.returncode} "
-                        f"before it was ready; log tail:\n{_tail(self.log)}"
-                    )
-                try:
-                    r = await client.get("/readyz")
-                    if r.status_code == 200:
-                        return
-                    last = f"{r.status_code} {r.text}"
-                except httpx.HTTPError as exc:
-                    last = repr(exc)
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"{self.name} not ready within {timeout}s ({last})")
-
-
 def service_env(
     prefix: str, *, database_url: str, bootstrap: str, jwks_url: str, **extra: Any
 ) -> dict[str, str]:
@@ -351,10 +247,10 @@ class Stack:
     broker: LocalBroker
     databases: dict[str, str]
     issuer: TestTokenIssuer
-    orders: Proc
-    finance: Proc
-    finance_worker: Proc | None
-    procs: list[Proc] = field(default_factory=list)
+    orders: ManagedProcess
+    finance: ManagedProcess
+    finance_worker: ManagedProcess | None
+    procs: list[ManagedProcess] = field(default_factory=list)
 
     _tokens: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
 
@@ -596,20 +492,33 @@ async def start_stack(
 
     orders and finance are up (/readyz) when it returns; every process is stopped afterwards.
     """
-    procs: list[Proc] = []
+    procs: list[ManagedProcess] = []
+
+    def service(
+        name: str, argv: list[str], env: dict[str, str], port: int | None
+    ) -> ManagedProcess:
+        return ManagedProcess(
+            name,
+            [sys.executable, *argv],
+            log=log_dir / f"{name}.log",
+            env=env,
+            cwd=ROOT,
+            port=port,
+            health_path="/readyz",  # database and broker reachable
+            log_noise=[ACCESS_LOG],
+        )
 
     async def start(
         *, finance_inline: bool = True, start_worker: bool = True, **finance_settings: Any
     ) -> Stack:
         common = {"bootstrap": broker.bootstrap_servers, "jwks_url": jwks_url}
-        orders = Proc(
+        orders = service(
             "orders",
             ["-m", "orders", "serve", "--port", str(port := free_port())],
             service_env("ORDERS_", database_url=databases["orders"], **common),
-            log_dir / "orders.log",
-            port=port,
+            port,
         )
-        finance = Proc(
+        finance = service(
             "finance",
             ["-m", "finance", "serve", "--port", str(port := free_port())],
             service_env(
@@ -619,24 +528,19 @@ async def start_stack(
                 **common,
                 **finance_settings,
             ),
-            log_dir / "finance.log",
-            port=port,
+            port,
         )
         worker = None
         if not finance_inline:
-            worker = Proc(
-                "finance-worker",
-                ["-m", "finance.worker"],
-                finance.env,
-                log_dir / "finance-worker.log",
-            )
+            assert finance.env is not None
+            worker = service("finance-worker", ["-m", "finance.worker"], finance.env, None)
         for p in (orders, finance, worker):
             if p is not None:
                 _register_log(request, p.log)
                 procs.append(p)  # stopped at teardown, whoever started it
         orders.start()
         finance.start()
-        await asyncio.gather(orders.wait_ready(), finance.wait_ready())
+        await asyncio.gather(orders.wait_ready_async(), finance.wait_ready_async())
         if worker is not None and start_worker:  # after `serve` migrated the database
             worker.start()
         return Stack(broker, databases, issuer, orders, finance, worker, procs)
@@ -644,5 +548,4 @@ async def start_stack(
     try:
         yield start
     finally:
-        for p in reversed(procs):
-            p.stop()
+        stop_all(reversed(procs))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from servicekit.localbroker import LocalBroker, free_port
 from servicekit.testing.plugin import unavailable
+from servicekit.testing.processes import ManagedProcess, ProcessNotReady, stop_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
@@ -96,63 +95,47 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     env["ORDERS_EXPORT_DIR"] = str(folder / "exports")
     logs = folder / "logs"
     logs.mkdir()
-    procs: list[subprocess.Popen[bytes]] = []
     running = RunningPlatform(gateway, ports, logs)
+    servers = [
+        ManagedProcess(
+            name,
+            [sys.executable, "-m", name, "serve", "--no-migrate", "--port", str(ports[name])],
+            log=logs / f"{name}.log",
+            env=env,
+            cwd=ROOT,
+            port=ports[name],
+            ready_timeout=90,
+            stop_grace=15,
+        )
+        for name in SERVICES
+    ]
+    # As `make run` prepares them, each service's migrate + demo-data, all at once.
+    prepare = [
+        ManagedProcess(
+            f"{name}-prepare",
+            [sys.executable, "-c", _PREPARE, name],
+            log=logs / f"{name}-prepare.log",
+            env=env,
+            cwd=ROOT,
+        )
+        for name in SERVICES
+    ]
     try:
-        # As `make run` prepares them, each service's migrate + demo-data, all at once.
-        prepare = [
-            subprocess.Popen(
-                [sys.executable, "-c", _PREPARE, name],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=(logs / f"{name}-prepare.log").open("wb"),
-            )
-            for name in SERVICES
-        ]
-        for name, proc in zip(SERVICES, prepare, strict=True):
+        for proc in prepare:
+            proc.start()
+        for proc in prepare:
             if proc.wait(300) != 0:
-                pytest.fail(f"{name}: migrate/demo-data failed:\n{running.tail()}")
-        for name in SERVICES:
-            log = (logs / f"{name}.log").open("wb")
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        name,
-                        "serve",
-                        "--no-migrate",
-                        "--port",
-                        str(ports[name]),
-                    ],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        deadline = time.monotonic() + 90
-        for name in SERVICES:
-            url = f"http://127.0.0.1:{ports[name]}/healthz"
-            while True:
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{name} did not start:\n{running.tail()}")
-                time.sleep(0.3)
+                pytest.fail(f"{proc.name}: migrate/demo-data failed:\n{running.tail()}")
+        for server in servers:
+            server.start()
+        for server in servers:
+            try:
+                server.wait_ready()
+            except ProcessNotReady as exc:
+                pytest.fail(f"{exc}\n\nevery log:\n{running.tail()}")
         yield running
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all([*servers, *prepare])
         broker.stop()
 
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from servicekit.testing.processes import ManagedProcess, ProcessNotReady, free_port, launch
+from servicekit.testing.processes import (
+    ManagedProcess,
+    ProcessNotReady,
+    free_port,
+    launch,
+    stop_all,
+)
 
 # A health endpoint that answers 503 until `ready_after` seconds have passed, then 200.
 SERVER = """
@@ -121,6 +127,32 @@ def test_stop_kills_a_process_that_ignores_sigterm(tmp_path: Path) -> None:
         assert proc.stop() == -signal.SIGKILL
         assert time.monotonic() - started >= 0.5
     assert not proc.running
+
+
+def test_stop_all_overlaps_the_shutdowns(tmp_path: Path) -> None:
+    # Each takes 2 s to shut down after SIGTERM: one after the other would take 4 s.
+    script = (
+        "import signal, sys, time\n"
+        "def bye(*_):\n    time.sleep(2); sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, bye)\n"
+        "print('up', flush=True)\n"
+        "while True: time.sleep(1)\n"
+    )
+    procs = [
+        ManagedProcess(f"slow{i}", [sys.executable, "-c", script], log=tmp_path / f"{i}.log")
+        for i in range(2)
+    ]
+    for proc in procs:
+        proc.start()
+    deadline = time.monotonic() + 10
+    while not all("\nup" in proc.log.read_text() for proc in procs):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    stop_all(procs)
+    took = time.monotonic() - started
+    assert [proc.returncode for proc in procs] == [0, 0]  # clean exits: one SIGTERM each
+    assert 2.0 <= took < 3.5, took
 
 
 def test_stop_ends_what_the_process_started_too(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ import httpx
 
 from servicekit.localbroker import free_port
 
-__all__ = ["ManagedProcess", "ProcessNotReady", "free_port", "launch", "log_tail"]
+__all__ = ["ManagedProcess", "ProcessNotReady", "free_port", "launch", "log_tail", "stop_all"]
 
 READY_TIMEOUT = 60.0
 STOP_GRACE = 8.0
@@ -116,6 +116,7 @@ class ManagedProcess:
         self._stdin = stdin
         self._stdout = stdout
         self.popen: subprocess.Popen[bytes] | None = None
+        self._terminated = False  # SIGTERM sent already (stop_all): stop() only waits
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -152,6 +153,7 @@ class ManagedProcess:
         if self.running:
             raise RuntimeError(f"{self.name} is already running")
         self._close_pipes()
+        self._terminated = False
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as fh:  # the child keeps its own copy of the descriptor
             fh.write(f"\n===== start {self.name}: {' '.join(self.argv)}\n".encode())
@@ -215,14 +217,20 @@ class ManagedProcess:
         if self.popen is None:
             return None
         if self.popen.poll() is None:
-            self._signal(signal.SIGTERM)
+            if not self._terminated:  # a second SIGTERM makes some servers skip their clean-up
+                self._terminate()
             try:
                 self.popen.wait(self.stop_grace)
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 self.popen.wait(self.stop_grace)
         self._close_pipes()
+        self._terminated = False
         return self.popen.returncode
+
+    def _terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+        self._terminated = True
 
     def kill(self) -> int:
         """SIGKILL at once (a crash: no clean-up); the exit code."""
@@ -288,3 +296,14 @@ def launch(name: str, argv: Sequence[str], **options: Any) -> ManagedProcess:
     """Start a process and wait until it is healthy; if it is not, it is stopped and
     :class:`ProcessNotReady` raised. The caller stops it (or uses it as a context manager)."""
     return ManagedProcess(name, argv, **options).__enter__()
+
+
+def stop_all(processes: Iterable[ManagedProcess]) -> None:
+    """Stop several processes at once: SIGTERM to every one, then each waited for (SIGKILL
+    after its grace), so their shutdowns overlap instead of adding up."""
+    chosen = list(processes)
+    for proc in chosen:
+        if proc.running:
+            proc._terminate()
+    for proc in chosen:
+        proc.stop()
