@@ -45,6 +45,8 @@ from typing import Any
 
 from report import write_section
 
+from servicekit.testing.processes import ManagedProcess, stop_all
+
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
 WARM_UP_EVENTS = 200
@@ -272,25 +274,6 @@ def _pct(values: list[float]) -> dict[str, float]:
     }
 
 
-class Child:
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log: Path, **kw: Any):
-        self.name, self.log = name, log
-        self._fh = log.open("ab")
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stderr=self._fh, stdout=kw.pop("stdout", self._fh), **kw
-        )
-
-    def stop(self, grace: float = 10.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(grace)
-        self._fh.close()
-
-
 def _env(prefix: str, **settings: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERS_", "FINANCE_"))}
     env.update({f"{prefix}{k}": str(v) for k, v in settings.items()})
@@ -298,11 +281,14 @@ def _env(prefix: str, **settings: Any) -> dict[str, str]:
     return env
 
 
-async def _readline(child: Child, timeout: float) -> dict[str, Any]:
-    assert child.proc.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(child.proc.stdout.readline), timeout)
+async def _readline(child: ManagedProcess, timeout: float) -> dict[str, Any]:
+    assert child.popen is not None and child.popen.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(child.popen.stdout.readline), timeout)
     if not line:
-        raise RuntimeError(f"{child.name} exited ({child.proc.poll()}); see {child.log}")
+        child.wait(10)  # its stdout closed: it is exiting
+        raise RuntimeError(
+            f"{child.name} exited ({child.returncode}); {child.log} ends:\n{child.tail()}"
+        )
     return dict(json.loads(line))
 
 
@@ -320,7 +306,7 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
     result = Result(scenario)
     broker = LocalBroker(log_path=logs / "broker.log").start()
     dbs = {"orders": ThrowawayPostgres("bench_orders"), "finance": ThrowawayPostgres("bench_fin")}
-    children: list[Child] = []
+    children: list[ManagedProcess] = []
     profilers: list[subprocess.Popen[bytes]] = []
     try:
         for db in dbs.values():
@@ -339,14 +325,18 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
         finance_cmd = [sys.executable, "-m", "finance.worker"]
         if scenario.handler == "inbox-only":
             finance_cmd = [sys.executable, str(SCRIPT), "--role", "finance-noop"]
-        finance = Child(
+        finance = ManagedProcess(
             "finance",
             finance_cmd,
-            _env("FINANCE_", DATABASE_URL=dbs["finance"].url, **{**common, "LOG_LEVEL": "INFO"}),
-            logs / "finance.log",
-        )
+            env=_env(
+                "FINANCE_", DATABASE_URL=dbs["finance"].url, **{**common, "LOG_LEVEL": "INFO"}
+            ),
+            log=logs / "finance.log",
+            cwd=ROOT,
+            stop_grace=10,
+        ).start()
         children.append(finance)
-        orders = Child(
+        orders = ManagedProcess(
             "orders",
             [
                 sys.executable,
@@ -362,11 +352,13 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
                 "--producers",
                 str(scenario.producers),
             ],
-            _env("ORDERS_", DATABASE_URL=dbs["orders"].url, **common),
-            logs / "orders.log",
+            env=_env("ORDERS_", DATABASE_URL=dbs["orders"].url, **common),
+            log=logs / "orders.log",  # stderr; stdout is its line protocol with this script
+            cwd=ROOT,
+            stop_grace=10,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-        )
+        ).start()
         children.append(orders)
 
         fin = await asyncpg.connect(dbs["finance"].url)
@@ -378,14 +370,14 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
             warm_max_id = await ords.fetchval("SELECT max(id) FROM outbox_messages")
             if profile_dir is not None:
                 profilers = _start_profilers(profile_dir / scenario.name, finance, orders)
-            pids = {"finance": finance.proc.pid, "orders": orders.proc.pid}
+            pids = {"finance": finance.pid, "orders": orders.pid}
             if broker.pid is not None:
                 pids["broker"] = broker.pid
             calibration = [await _calibrate(fin)]
             cpu_before = _cpu_snapshot(pids)
-            assert orders.proc.stdin is not None
-            orders.proc.stdin.write(b"go\n")
-            orders.proc.stdin.flush()
+            assert orders.popen is not None and orders.popen.stdin is not None
+            orders.popen.stdin.write(b"go\n")
+            orders.popen.stdin.flush()
             expected_seconds = scenario.events / scenario.rate if scenario.rate else 30
             done = await _readline(orders, expected_seconds * 4 + 120)
             result.produced_seconds = float(done["seconds"])
@@ -438,11 +430,11 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
         for p in profilers:
             if p.poll() is None:
                 p.kill()
-        for child in reversed(children):
-            if child is not None and child.name == "orders" and child.proc.stdin:
+        for child in children:
+            if child.name == "orders" and child.popen and child.popen.stdin:
                 with contextlib.suppress(Exception):
-                    child.proc.stdin.close()
-            child.stop()
+                    child.popen.stdin.close()
+        stop_all(reversed(children))
         broker.stop()
         for db in dbs.values():
             with contextlib.suppress(Exception):
@@ -568,7 +560,7 @@ def _py_spy() -> str | None:
     )
 
 
-def _start_profilers(out: Path, *children: Child) -> list[subprocess.Popen[bytes]]:
+def _start_profilers(out: Path, *children: ManagedProcess) -> list[subprocess.Popen[bytes]]:
     exe = _py_spy()
     if exe is None:
         print("py-spy not found (uv tool install py-spy); profiling skipped", file=sys.stderr)
@@ -576,7 +568,7 @@ def _start_profilers(out: Path, *children: Child) -> list[subprocess.Popen[bytes
     out.mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
-            [exe, "record", "--pid", str(c.proc.pid), "--format", "raw", "--rate", "200",
+            [exe, "record", "--pid", str(c.pid), "--format", "raw", "--rate", "200",
              "--nonblocking", "-o", str(out / f"{c.name}.txt")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -26,8 +26,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,16 +40,12 @@ import httpx
 from report import write_section
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from servicekit.testing.processes import ManagedProcess, free_port, stop_all
+
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY_CLIENT = "platform-gateway-bench"
 PARTNER_CLIENT = "bench-partner"
 SECRET = "bench-gateway-secret-key-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -144,40 +138,6 @@ async def prepare_databases(urls: dict[str, str], ports: Ports) -> tuple[str, st
     finally:
         await engine.dispose()
     return secrets[GATEWAY_CLIENT], secrets[PARTNER_CLIENT]
-
-
-class Process:
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", *args], env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            cwd=ROOT, start_new_session=True,
-        )  # fmt: skip
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-
-
-async def wait_healthy(url: str, proc: Process, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            if proc.proc.poll() is not None:
-                raise RuntimeError(f"{proc.name} exited; see {proc.log.name}")
-            try:
-                if (await http.get(f"{url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{proc.name} did not become healthy")
 
 
 async def direct_token(gateway_db: str, sso_url: str) -> str:
@@ -304,7 +264,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await db.create()
     urls = {name: db.url for name, db in dbs.items()}
     logs = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    processes: list[Process] = []
+    processes: list[ManagedProcess] = []
     try:
         gateway_secret, partner_secret = await prepare_databases(urls, ports)
         env = env_for(ports, urls)
@@ -315,12 +275,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             ("gateway", ports.gateway),
         ):
             env_one = {**env, f"{name.upper()}_LOG_JSON": "true"}
+            argv = [sys.executable, "-m", name, "serve", "--no-migrate", "--port", str(port)]
             processes.append(
-                Process(name, [name, "serve", "--no-migrate", "--port", str(port)], env_one,
-                        logs / f"{name}.log")
+                ManagedProcess(name, argv, log=logs / f"{name}.log", env=env_one, cwd=ROOT,
+                               port=port, stop_grace=10).start()
             )  # fmt: skip
-        for proc, port in zip(processes, (ports.sso, ports.orders, ports.gateway), strict=True):
-            await wait_healthy(f"http://127.0.0.1:{port}", proc)
+        for proc in processes:
+            await proc.wait_ready_async()
 
         from gateway.testing import Browser
         from sso.demo import DEMO_ADMIN_PASSWORD, demo_org_id
@@ -365,7 +326,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for url, headers in modes.values():
             wrk(url, headers, 8, 2)
 
-        pids = {p.name: p.proc.pid for p in processes if p.name in ("orders", "gateway")}
+        pids = {p.name: p.pid for p in processes if p.name in ("orders", "gateway")}
         throughput: dict[str, list[WrkResult]] = {m: [] for m in modes}
         latency: dict[str, list[WrkResult]] = {m: [] for m in modes}
         probes = [host_probe()]
@@ -380,8 +341,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             profile_gateway(args.profile, pids["gateway"], modes["bearer"], args)
         return {"throughput": throughput, "latency": latency, "probes": probes, "args": args}
     finally:
-        for proc in reversed(processes):
-            proc.stop()
+        stop_all(processes)
         for db in dbs.values():
             await db.drop()
 
