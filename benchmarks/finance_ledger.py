@@ -53,7 +53,7 @@ ENTRY_COLUMNS = ("id", "legal_entity", "entry_date", "source_type", "source_id",
 LINE_COLUMNS = ("entry_id", "line_no", "legal_entity", "entry_date", "account_code",
                 "debit_fen", "credit_fen", "counterparty_org_id", "memo")  # fmt: skip
 #: What a closing writes, emptied when a kept database is measured again.
-RESET_TABLES = ("ledger_month_balances", "ledger_closings")
+RESET_TABLES = ("ledger_month_balances", "ledger_closing_balances", "ledger_closings")
 SEEDED_TABLES = ["journal_entries", "journal_lines", "invoice_applications",
                  "invoice_application_lines", "invoices", "invoice_shares"]  # fmt: skip
 

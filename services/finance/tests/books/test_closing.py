@@ -9,9 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from finance.ledger.posting import EntryRejected, PostingLine, post_entry
+from finance.reports.repository import ReportRepository
 from servicekit.testing.tokens import TestTokenIssuer
 
 # Far before any other test's dates: closing is for the whole legal entity.
@@ -126,3 +128,78 @@ async def test_reports_read_the_same_before_and_after_closing(
     assert (unchanged["status"], unchanged["invoices"]) == ("applied", [])
     item = (await client.get(f"/v1/settlement-items/{order}", headers=clerk)).json()
     assert (item["invoiced"], item["invoice_pending"]) == ("0.00", "50.00")
+
+
+async def test_closed_months_read_as_the_open_computation_across_successive_closings(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    token_issuer: TestTokenIssuer,
+    books: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every report after each of several closings equals the same report computed from
+    journal lines alone (the closings ignored), for periods starting and ending inside and
+    between closed months, before the first closing and in the open months; entries keep
+    arriving in the open months between closings."""
+    rng = random.Random(11)
+    orgs = [uuid.uuid4() for _ in range(4)]
+    h = books.headers(token_issuer, uuid.uuid4(), operator=True)
+    e = f"legal_entity={ENTITY}"
+    span_start = date(2021, 8, 1)
+
+    async def post_until(last: date, n: int) -> None:
+        first = max(span_start, await _first_open_day(client, h))
+        for _ in range(n):
+            day = first + timedelta(days=rng.randint(0, (last - first).days))
+            debit, credit = rng.choice(PAIRS)
+            await _post(app, day, debit, credit, rng.randint(1, 10**6), rng.choice([*orgs, None]))
+
+    def urls() -> list[str]:
+        days = ["2019-12-31", "2021-08-01", "2021-09-17", "2021-10-31", "2021-11-01",
+                "2021-12-09", "2022-01-31", "2022-02-28", "2022-03-15", "2022-05-30"]  # fmt: skip
+        picked = rng.sample(days, 6)
+        found = []
+        for a, b in zip(picked[::2], picked[1::2], strict=True):
+            a, b = min(a, b), max(a, b)
+            found += [
+                f"/v1/reports/summary?{e}&date_from={a}&date_to={b}&by_customer=true",
+                f"/v1/reports/summary?{e}&date_from={a}&date_to={b}&customer_org_id={orgs[0]}",
+                f"/v1/reports/aging?{e}&as_of={b}",
+                f"/v1/reports/aging?{e}&as_of={a}&side=payable",
+                f"/v1/reports/daily?{e}&day={b}",
+            ]
+        return found
+
+    async def compare() -> None:
+        checked = urls()
+        closed = [(await client.get(url, headers=h)).json() for url in checked]
+        with monkeypatch.context() as m:  # the same reports with every month read from lines
+            m.setattr(ReportRepository, "closed_end", _no_closing)
+            opened = [(await client.get(url, headers=h)).json() for url in checked]
+        for url, got, want in zip(checked, closed, opened, strict=True):
+            assert got == want, url
+
+    await post_until(date(2022, 5, 31), 120)
+    await compare()
+    for month in ("2021-09", "2021-11", "2022-02"):
+        closing = await client.post(
+            "/v1/ledger/closings", json={"legal_entity": ENTITY, "month": month}, headers=h
+        )
+        assert closing.status_code == 201, closing.text
+        await compare()
+        await post_until(date(2022, 5, 31), 40)  # late postings, in the open months only
+        await compare()
+
+
+async def _no_closing(self: ReportRepository, legal_entity: str) -> None:
+    return None
+
+
+async def _first_open_day(client: httpx.AsyncClient, headers: dict[str, str]) -> date:
+    closings = (
+        await client.get(f"/v1/ledger/closings?legal_entity={ENTITY}", headers=headers)
+    ).json()
+    if not closings:
+        return date(2000, 1, 1)
+    last = date.fromisoformat(closings[-1]["month"])
+    return date(last.year + last.month // 12, last.month % 12 + 1, 1)

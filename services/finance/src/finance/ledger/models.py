@@ -84,7 +84,14 @@ class JournalLine(Base):
             "legal_entity",
             "account_code",
             "entry_date",
-            postgresql_include=["debit_fen", "credit_fen"],
+            postgresql_include=["counterparty_org_id", "debit_fen", "credit_fen"],
+        ),
+        # The open month's lines of every account, read index-only by the reports.
+        Index(
+            "ix_journal_lines_entity_date",
+            "legal_entity",
+            "entry_date",
+            postgresql_include=["account_code", "counterparty_org_id", "debit_fen", "credit_fen"],
         ),
         Index(
             "ix_journal_lines_entity_counterparty_account",
@@ -151,6 +158,35 @@ class MonthBalance(Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     )
     legal_entity: Mapped[str] = mapped_column(String(24))
+    month: Mapped[date] = mapped_column(Date)
+    account_code: Mapped[str] = mapped_column(String(20))
+    counterparty_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    debit_fen: Mapped[int] = mapped_column(BigInteger)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClosingBalance(Base):
+    """Debits and credits from the first entry through a closed month's last day, per account
+    and counterparty: a row for every account and counterparty with any history by then, so
+    any span of closed months is the difference of two months' rows."""
+
+    __tablename__ = "ledger_closing_balances"
+    __table_args__ = (
+        Index(
+            "ix_ledger_closing_balances_entity_month",
+            "legal_entity",
+            "month",
+            "counterparty_org_id",
+            "account_code",
+            postgresql_include=["debit_fen", "credit_fen"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    legal_entity: Mapped[str] = mapped_column(String(24))
+    #: First day of the closed month.
     month: Mapped[date] = mapped_column(Date)
     account_code: Mapped[str] = mapped_column(String(20))
     counterparty_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

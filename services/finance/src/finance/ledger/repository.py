@@ -5,15 +5,28 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, String, bindparam, exists, func, insert, literal, select, text
+from sqlalchemy import (
+    Date,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from finance.ledger.models import (
+    ClosingBalance,
     JournalEntry,
     JournalLine,
     LedgerAccount,
@@ -88,6 +101,9 @@ def _sqlite_post() -> Any:
             .returning(table.c.id)  # type: ignore[attr-defined]
         )
     return _SQLITE_POST[0]
+
+
+B = MonthBalance
 
 
 class LedgerRepository:
@@ -262,6 +278,27 @@ class LedgerRepository:
                 ["legal_entity", "month", "account_code", "counterparty_org_id", "debit_fen",
                  "credit_fen"],
                 summed,
+            )
+        )  # fmt: skip
+        # Cumulative rows: the previous closed month's rolled forward with this month's sums.
+        C = ClosingBalance
+        previous = (month - timedelta(days=1)).replace(day=1)
+        carried = select(C.account_code, C.counterparty_org_id, C.debit_fen, C.credit_fen).where(
+            C.legal_entity == legal_entity, C.month == previous
+        )
+        moved = select(B.account_code, B.counterparty_org_id, B.debit_fen, B.credit_fen).where(
+            B.legal_entity == legal_entity, B.month == month
+        )
+        both = union_all(carried, moved).subquery("both")
+        await self.session.execute(
+            insert(C).from_select(
+                ["legal_entity", "month", "account_code", "counterparty_org_id", "debit_fen",
+                 "credit_fen"],
+                select(
+                    literal(legal_entity, type_=String()), literal(month, type_=Date()),
+                    both.c.account_code, both.c.counterparty_org_id, func.sum(both.c.debit_fen),
+                    func.sum(both.c.credit_fen),
+                ).group_by(both.c.account_code, both.c.counterparty_org_id),
             )
         )  # fmt: skip
         count = (await self.session.execute(select(func.count()).where(*in_month))).scalar_one()

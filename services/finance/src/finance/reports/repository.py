@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.invoices.models import Invoice, InvoiceApplicationLine, InvoiceKind, InvoiceShare
-from finance.ledger.models import JournalLine, LedgerAccount, LedgerClosing, MonthBalance
+from finance.ledger.models import ClosingBalance, JournalLine, LedgerAccount, LedgerClosing
 from servicekit.auth import Principal, org_scope_clause
 
 RECEIVABLE = ("1122",)  # 应收账款
@@ -37,7 +37,7 @@ CASH = ("1002", "1012")  # 银行存款, 其他货币资金
 OUTPUT_VAT = ("2221",)  # 应交税费—应交增值税(销项税额)
 
 L = JournalLine
-B = MonthBalance
+C = ClosingBalance
 
 
 def _next_month(day: date) -> date:
@@ -59,8 +59,19 @@ def _closed_through(closed_end: date | None, limit: date) -> date | None:
     return end if end >= first_possible else None
 
 
-def _in(prefixes: Sequence[str]) -> ColumnElement[bool]:
-    return or_(*(L.account_code.like(f"{p}%") for p in prefixes))
+def _in(prefixes: Sequence[str], column: Any = L.account_code) -> ColumnElement[bool]:
+    """Codes starting with a prefix: a range the (…, account_code, …) indexes can seek in
+    whatever the collation (codes are digits), and the LIKE that makes it exact."""
+    return or_(
+        *(
+            and_(column >= p, column < p[:-1] + chr(ord(p[-1]) + 1), column.like(f"{p}%"))
+            for p in prefixes
+        )
+    )
+
+
+def _previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
 
 
 def _sum(condition: ColumnElement[bool], value: Any) -> Any:
@@ -78,8 +89,8 @@ class Scope:
         return self._org(query.where(L.legal_entity == self.legal_entity), L.counterparty_org_id)
 
     def balances(self, query: Select[Any]) -> Select[Any]:
-        """Closed months' balances, scoped like the lines."""
-        return self._org(query.where(B.legal_entity == self.legal_entity), B.counterparty_org_id)
+        """Closed months' cumulative balances, scoped like the lines."""
+        return self._org(query.where(C.legal_entity == self.legal_entity), C.counterparty_org_id)
 
     def invoices(self, query: Select[Any]) -> Select[Any]:
         return self._org(query, Invoice.customer_org_id)
@@ -116,7 +127,19 @@ class ReportRepository:
         parts = [self._lines_part(scope, date_from, date_to, after=end, by_customer=by_customer)]
         if end is not None:
             covered = date_from if date_from.day == 1 else _next_month(date_from)
-            parts.append(self._balances_part(scope, covered, end, by_customer=by_customer))
+            in_period = covered <= end
+            # To date: the last closed month's cumulative rows; in the period (its whole closed
+            # months): those rows less the cumulative rows of the month before the period
+            # (none before the first closing: no entry is dated before it).
+            parts.append(
+                self._cumulative_part(scope, end.replace(day=1), by_customer=by_customer,
+                                      period=1 if in_period else 0, to_date=True)
+            )  # fmt: skip
+            if in_period:
+                parts.append(
+                    self._cumulative_part(scope, _previous_month(covered),
+                                          by_customer=by_customer, period=-1, to_date=False)
+                )  # fmt: skip
             if date_from < covered and date_from <= end:
                 # the closed month the period starts inside: its period part from lines
                 parts.append(
@@ -188,92 +211,79 @@ class ReportRepository:
             *([L.counterparty_org_id] if by_customer else []), L.account_code
         )
 
-    def _balances_part(
-        self, scope: Scope, covered_from: date, end: date, *, by_customer: bool
+    def _cumulative_part(
+        self, scope: Scope, month: date, *, by_customer: bool, period: int, to_date: bool
     ) -> Select[Any]:
-        """(cp, code, pd, pc, td, tc) from closed months through `end`; months from
-        covered_from on lie wholly inside the period."""
-        period = B.month >= covered_from
+        """(cp, code, pd, pc, td, tc) from one closed month's cumulative rows, counted `period`
+        times (1, 0 or -1) in the period's movements and once to date when `to_date`."""
+        zero = literal(0, type_=BigInteger())
+
+        def times(n: int, column: Any) -> Any:
+            return zero if n == 0 else (column if n == 1 else -column)
+
         query = select(
-            (B.counterparty_org_id if by_customer else literal(None, type_=Uuid())).label("cp"),
-            B.account_code.label("code"),
-            _sum(period, B.debit_fen).label("pd"),
-            _sum(period, B.credit_fen).label("pc"),
-            func.sum(B.debit_fen).label("td"),
-            func.sum(B.credit_fen).label("tc"),
-        ).where(B.month <= end)
+            (C.counterparty_org_id if by_customer else literal(None, type_=Uuid())).label("cp"),
+            C.account_code.label("code"),
+            func.sum(times(period, C.debit_fen)).label("pd"),
+            func.sum(times(period, C.credit_fen)).label("pc"),
+            func.sum(times(1 if to_date else 0, C.debit_fen)).label("td"),
+            func.sum(times(1 if to_date else 0, C.credit_fen)).label("tc"),
+        ).where(C.month == month)
         return scope.balances(query).group_by(
-            *([B.counterparty_org_id] if by_customer else []), B.account_code
+            *([C.counterparty_org_id] if by_customer else []), C.account_code
         )
 
     async def aging(self, scope: Scope, as_of: date, *, payable: bool) -> Sequence[Any]:
-        """Open receivables (or payables) per customer by age of the debits (credits) still
-        open, oldest settled first (FIFO): 0–30, 31–60, 61–90 and over 90 days.
+        """Per customer with receivables (payables) on the books: the open balance at as_of and
+        what grew the account (debits; credits for payables) in the 0–30, 31–60 and 61–90 days
+        before it — all FIFO aging needs, since the open part is the newest growth.
 
-        Lines are summed per customer and day (closed months older than 90 days per month:
-        they are all over 90 days old); window sums over those rows give each customer's
-        balance and, for each day, the amounts booked after it."""
+        The balance is the last closed month's cumulative rows plus the lines after it; growth
+        comes from the lines of the last 90 days (index-only on account and date)."""
         d30, d60, d90 = (as_of - timedelta(days=n) for n in (30, 60, 90))
-        end = _closed_through(await self.closed_end(scope.legal_entity), d90 - timedelta(days=1))
+        end = _closed_through(await self.closed_end(scope.legal_entity), as_of)
         prefixes = PAYABLE if payable else RECEIVABLE
         grows = L.credit_fen if payable else L.debit_fen
         shrinks = L.debit_fen if payable else L.credit_fen
-        cp = L.counterparty_org_id
+        zero = literal(0, type_=BigInteger())
+        after_end = L.entry_date > end if end is not None else literal(True)
         lines = scope.where(
             select(
-                cp.label("cp"),
-                L.entry_date.label("day"),
-                func.sum(grows).label("amt"),
-                func.sum(grows - shrinks).label("net"),
+                L.counterparty_org_id.label("cp"),
+                _sum(after_end, grows - shrinks).label("net"),
+                _sum(L.entry_date >= d30, grows).label("g0"),
+                _sum(and_(L.entry_date < d30, L.entry_date >= d60), grows).label("g1"),
+                _sum(and_(L.entry_date < d60, L.entry_date >= d90), grows).label("g2"),
             ).where(_in(prefixes), L.entry_date <= as_of)
         )
         if end is not None:
-            lines = lines.where(L.entry_date > end)
-        parts = [lines.group_by(cp, L.entry_date)]
+            lines = lines.where(L.entry_date > min(end, d90 - timedelta(days=1)))
+        parts = [lines.group_by(L.counterparty_org_id)]
         if end is not None:
-            b_grows = B.credit_fen if payable else B.debit_fen
-            b_shrinks = B.debit_fen if payable else B.credit_fen
-            monthly = scope.balances(
-                select(
-                    B.counterparty_org_id.label("cp"),
-                    B.month.label("day"),
-                    func.sum(b_grows).label("amt"),
-                    func.sum(b_grows - b_shrinks).label("net"),
-                ).where(or_(*(B.account_code.like(f"{p}%") for p in prefixes)), B.month <= end)
+            c_grows = C.credit_fen if payable else C.debit_fen
+            c_shrinks = C.debit_fen if payable else C.credit_fen
+            parts.append(
+                scope.balances(
+                    select(
+                        C.counterparty_org_id.label("cp"),
+                        func.sum(c_grows - c_shrinks).label("net"),
+                        zero.label("g0"),
+                        zero.label("g1"),
+                        zero.label("g2"),
+                    ).where(_in(prefixes, C.account_code), C.month == end.replace(day=1))
+                ).group_by(C.counterparty_org_id)
             )
-            parts.append(monthly.group_by(B.counterparty_org_id, B.month))
-        daily = union_all(*parts).subquery("daily")
-        ranked = select(
-            daily.c.cp,
-            daily.c.day,
-            daily.c.amt,
-            func.sum(daily.c.net).over(partition_by=daily.c.cp).label("bal"),
-            (
-                func.sum(daily.c.amt).over(
-                    partition_by=daily.c.cp, order_by=daily.c.day.desc(), rows=(None, 0)
-                )
-                - daily.c.amt
-            ).label("newer"),
-        ).subquery("ranked")
-        # The part of a day's amount still open: what the balance leaves after newer amounts.
-        left = ranked.c.bal - ranked.c.newer
-        open_part = case((left <= 0, 0), (left >= ranked.c.amt, ranked.c.amt), else_=left)
-        day = ranked.c.day
-
-        def bucket(condition: ColumnElement[bool]) -> Any:
-            return func.coalesce(func.sum(case((condition, open_part), else_=0)), 0)
-
+        u = union_all(*parts).subquery("u")
         query = (
             select(
-                ranked.c.cp.label("customer_org_id"),
-                bucket(day >= d30).label("d0_30"),
-                bucket(and_(day < d30, day >= d60)).label("d31_60"),
-                bucket(and_(day < d60, day >= d90)).label("d61_90"),
-                bucket(day < d90).label("over_90"),
-                func.max(ranked.c.bal).label("balance"),
+                u.c.cp.label("customer_org_id"),
+                func.sum(u.c.net).label("balance"),
+                func.sum(u.c.g0).label("g0"),
+                func.sum(u.c.g1).label("g1"),
+                func.sum(u.c.g2).label("g2"),
             )
-            .group_by(ranked.c.cp)
-            .order_by(ranked.c.cp)
+            .group_by(u.c.cp)
+            .order_by(u.c.cp)
         )
         return (await self.session.execute(query)).all()
 
@@ -298,12 +308,12 @@ class ReportRepository:
             parts.append(
                 scope.balances(
                     select(
-                        B.account_code.label("account_code"),
-                        func.sum(B.debit_fen - B.credit_fen).label("opening_fen"),
+                        C.account_code.label("account_code"),
+                        func.sum(C.debit_fen - C.credit_fen).label("opening_fen"),
                         zero.label("debit_fen"),
                         zero.label("credit_fen"),
-                    ).where(B.month <= end)
-                ).group_by(B.account_code)
+                    ).where(C.month == end.replace(day=1))
+                ).group_by(C.account_code)
             )
         u = union_all(*parts).subquery("u")
         query = (

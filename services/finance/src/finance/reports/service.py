@@ -89,14 +89,7 @@ class ReportService:
     ) -> AgingReport:
         scope = Scope(legal_entity.value, principal, customer_org_id)
         rows = [
-            AgingRow(
-                customer_org_id=r.customer_org_id,
-                d0_30=_y(r.d0_30),
-                d31_60=_y(r.d31_60),
-                d61_90=_y(r.d61_90),
-                over_90=_y(r.over_90),
-                balance=_y(max(int(r.balance or 0), 0)),
-            )
+            _aging_row(r.customer_org_id, int(r.balance or 0), int(r.g0), int(r.g1), int(r.g2))
             for r in await self.repo.aging(scope, as_of, payable=side is AgingSide.payable)
         ]
         total = AgingRow(
@@ -195,4 +188,24 @@ def _summary_row(r: Any) -> SummaryRow:
         revenue=_y(r.revenue_fen),
         cost=_y(r.cost_fen),
         profit=_y(int(r.revenue_fen or 0) - int(r.cost_fen or 0)),
+    )
+
+
+def _aging_row(customer: uuid.UUID | None, balance: int, *growth: int) -> AgingRow:
+    """FIFO: the oldest amounts are settled first, so what is open is the newest growth —
+    first the last 30 days', then 31–60, 61–90, and whatever the balance still exceeds is
+    older than 90 days."""
+    left = max(balance, 0)
+    buckets = []
+    for grown in growth:
+        part = min(left, max(grown, 0))
+        buckets.append(part)
+        left -= part
+    return AgingRow(
+        customer_org_id=customer,
+        d0_30=_y(buckets[0]),
+        d31_60=_y(buckets[1]),
+        d61_90=_y(buckets[2]),
+        over_90=_y(left),
+        balance=_y(max(balance, 0)),
     )
