@@ -588,10 +588,13 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         + ". Production settings: no pool pre-ping (a liveness round trip before every "
         "transaction).",
         "",
-        "Tables and indexes the reports use: `ledger_month_balances` for closed months; `journal_lines (legal_entity, account_code, entry_date)` and "
-        "`(legal_entity, counterparty_org_id, account_code, entry_date)`, both carrying "
-        "`debit_fen, credit_fen` (INCLUDE) so the sums are index-only scans; "
-        "`invoices (customer_org_id, issue_date)`. Load on the machine during the run (1-minute "
+        "Tables and indexes the reports use: `ledger_closing_balances (legal_entity, month, "
+        "counterparty_org_id, account_code)` (cumulative sums at each closed month; a period of "
+        "closed months is two of its rows per customer and account); journal lines for the "
+        "open month by `(legal_entity, entry_date)` and for aging by `(legal_entity, "
+        "account_code, entry_date)`, both covering (INCLUDE) so the sums are index-only scans; "
+        "`(legal_entity, counterparty_org_id, account_code, entry_date)` for one customer; "
+        "`invoices (legal_entity, issue_date)`. Load on the machine during the run (1-minute "
         f"load average): {results.get('load', '?')}.",
     ]
     return "\n".join(lines)
