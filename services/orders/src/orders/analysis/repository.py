@@ -12,6 +12,7 @@ rank is picked with window functions (ROW_NUMBER over the ordered durations, COU
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,18 +22,50 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     and_,
     case,
     cast,
     func,
+    literal,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orders.analysis.models import (
+    BUCKETS_PER_DOUBLING,
+    PLATFORM_ROLLUPS,
+    AnalysisRollupState,
+    CouponUsageRollup,
+    CycleHistogram,
+    CycleOperator,
+    ReviewRollup,
+    UsageRollup,
+)
 from orders.order.models import Order, OrderMonthlyTotal, OrderReview, RedemptionFact
-from servicekit.auth import Principal, scoped
+from servicekit.auth import Principal, org_scope_clause, scoped
+
+#: ln(seconds) × this = the duration's bucket (BUCKETS_PER_DOUBLING per doubling).
+BUCKET_SCALE = BUCKETS_PER_DOUBLING / math.log(2)
+
+
+def seconds_between(postgres: bool, start: Any, end: Any) -> ColumnElement[Any]:
+    """end − start in seconds, as a double on both databases."""
+    if postgres:
+        return cast(func.extract("epoch", end - start), Float)
+    return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+
+
+def bucket_of(seconds: Any) -> ColumnElement[Any]:
+    """The histogram bucket of a duration: floor(log2(seconds) × 64), −1 under a second."""
+    return case((seconds < 1, -1), else_=cast(func.floor(func.ln(seconds) * BUCKET_SCALE), Integer))
+
+
+#: A histogram row: (step, bucket, count, smallest seconds, largest seconds).
+HistogramRow = tuple[int, int, int, float, float]
 
 
 @dataclass(frozen=True)
@@ -192,9 +225,138 @@ class AnalysisRepository:
         return result
 
     def _seconds(self, start: Any, end: Any) -> ColumnElement[Any]:
-        if self._postgres:
-            return func.extract("epoch", end - start)
-        return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+        return seconds_between(self._postgres, start, end)
+
+    async def cycle_histogram(
+        self, scope: Scope, steps: Sequence[tuple[Milestone, Milestone]], principal: Principal
+    ) -> list[HistogramRow]:
+        """The steps' durations of the orders in scope as histogram rows (see models)."""
+        parts = []
+        for index, (start, end) in enumerate(steps):
+            part = select(
+                literal(index, Integer).label("step"), self._seconds(start, end).label("seconds")
+            ).where(start.is_not(None), end.is_not(None))
+            parts.append(self._where(part, scope, principal))
+        durations = union_all(*parts).subquery()
+        bucket = bucket_of(durations.c.seconds)
+        query = select(
+            durations.c.step, bucket, func.count(), func.min(durations.c.seconds),
+            func.max(durations.c.seconds),
+        ).group_by(durations.c.step, bucket)  # fmt: skip
+        rows = (await self.session.execute(query)).all()
+        return [(int(s), int(b), int(n), float(lo), float(hi)) for s, b, n, lo, hi in rows]
+
+    # -- rollups (closed months; see analysis/models.py) ---------------------------------------
+    async def rollup_coverage(self) -> tuple[str | None, datetime | None]:
+        """The last month the rollups cover and when they were refreshed (None, None: never)."""
+        state = AnalysisRollupState
+        row = (
+            await self.session.execute(
+                select(state.covered_through, state.refreshed_at).where(state.id == 1)
+            )
+        ).one_or_none()
+        return (None, None) if row is None else (row[0], row[1])
+
+    def _rollup(self, table: Any, scope: Scope, principal: Principal) -> Any:
+        """The institution rollup, or its table over all institutions for a caller who sees
+        every institution and names none."""
+        sees_all = org_scope_clause(table.customer_org_id, principal) is None
+        if sees_all and scope.customer_org_id is None and table in PLATFORM_ROLLUPS:
+            return PLATFORM_ROLLUPS[table]
+        return table
+
+    def _rollup_where(
+        self,
+        query: Select[Any],
+        table: Any,
+        months: tuple[str | None, str],
+        scope: Scope,
+        principal: Principal,
+        *,
+        categories: bool = True,
+    ) -> Select[Any]:
+        """Rows of the months (first None = from the beginning) in scope."""
+        first, last = months
+        if first is not None:
+            query = query.where(table.month >= first)
+        query = query.where(table.month <= last)
+        if categories and scope.categories:
+            query = query.where(table.category.in_(scope.categories))
+        if not hasattr(table, "customer_org_id"):  # over all institutions
+            return query
+        query = scoped(query, table.customer_org_id, principal)
+        if scope.customer_org_id is not None:
+            query = query.where(table.customer_org_id == scope.customer_org_id)
+        return query
+
+    async def rolled_up_histogram(
+        self, months: tuple[str | None, str], scope: Scope, principal: Principal
+    ) -> list[HistogramRow]:
+        t = self._rollup(CycleHistogram, scope, principal)
+        query = select(
+            t.step, t.bucket, func.sum(t.count), func.min(t.min_seconds), func.max(t.max_seconds)
+        ).group_by(t.step, t.bucket)
+        rows = (await self.session.execute(
+            self._rollup_where(query, t, months, scope, principal)
+        )).all()  # fmt: skip
+        return [(int(s), int(b), int(n), float(lo), float(hi)) for s, b, n, lo, hi in rows]
+
+    async def rolled_up_operators(
+        self, months: tuple[str | None, str], scope: Scope, principal: Principal
+    ) -> list[tuple[int, str, int]]:
+        """(step, operator, count); step CREATORS = who created the orders."""
+        t = self._rollup(CycleOperator, scope, principal)
+        query = select(t.step, t.operator, func.sum(t.count)).group_by(t.step, t.operator)
+        rows = (await self.session.execute(
+            self._rollup_where(query, t, months, scope, principal)
+        )).all()  # fmt: skip
+        return [(int(s), str(o), int(n)) for s, o, n in rows]
+
+    async def rolled_up_usage(
+        self, months: tuple[str | None, str], scope: Scope, principal: Principal
+    ) -> list[tuple[int, str, int, int]]:
+        """(dimension, key, count, fen) of the redemptions."""
+        t = self._rollup(UsageRollup, scope, principal)
+        query = select(t.dimension, t.key, func.sum(t.count), func.sum(t.amount_fen)).group_by(
+            t.dimension, t.key
+        )
+        query = self._rollup_where(query, t, months, scope, principal, categories=False)
+        rows = (await self.session.execute(query)).all()
+        return [(int(d), str(k), int(n), int(fen)) for d, k, n, fen in rows]
+
+    async def rolled_up_reviews(
+        self, months: tuple[str | None, str], scope: Scope, by: str, principal: Principal
+    ) -> list[tuple[str, str, int, int]]:
+        t = self._rollup(ReviewRollup, scope, principal)
+        query = (
+            select(t.ident, func.min(t.name), func.sum(t.count), func.sum(t.rating_sum))
+            .where(t.by == by)
+            .group_by(t.ident)
+        )
+        query = self._rollup_where(query, t, months, scope, principal, categories=False)
+        rows = (await self.session.execute(query)).all()
+        return [(str(i), str(n), int(c), int(s)) for i, n, c, s in rows]
+
+    async def rolled_up_coupon_usage(
+        self, days: tuple[str, str], through: str, principal: Principal
+    ) -> list[TargetRow]:
+        """Per institution, the redemptions used on these Shanghai days (inclusive) of the
+        orders created up to month `through`."""
+        t = CouponUsageRollup
+        query = (
+            select(
+                t.customer_org_id, func.sum(t.redemptions), func.sum(t.amount_fen),
+                func.max(t.last_used_at), func.sum(t.reviews), func.sum(t.rating_sum),
+            )
+            .where(t.used_day >= days[0], t.used_day <= days[1])
+            .group_by(t.customer_org_id)
+        )  # fmt: skip
+        query = self._rollup_where(query, t, (None, through), Scope(), principal, categories=False)
+        rows: Sequence[Any] = (await self.session.execute(query)).all()
+        return [
+            TargetRow(org, int(n), int(fen), _aware(last), int(r), int(total))
+            for org, n, fen, last, r, total in rows
+        ]
 
     async def cycle_stats(
         self, scope: Scope, steps: Sequence[tuple[Milestone, Milestone]], principal: Principal
@@ -376,11 +538,18 @@ class AnalysisRepository:
         return [(str(i), str(n), int(c), int(s)) for i, n, c, s in rows]
 
     async def coupon_targets(
-        self, used: tuple[datetime, datetime], principal: Principal
+        self,
+        used: tuple[datetime, datetime],
+        principal: Principal,
+        created_from: datetime | None = None,
     ) -> Sequence[TargetRow]:
         """Per institution: redemptions whose coupon was used in [start, end), their amount,
-        the latest use, and the reviews of those redemptions (count, sum of ratings)."""
+        the latest use, and the reviews of those redemptions (count, sum of ratings); only
+        of orders created from `created_from` when given (the rest is rolled up)."""
         start, end = used
+        window = [RedemptionFact.used_at >= start, RedemptionFact.used_at < end]
+        if created_from is not None:
+            window.append(RedemptionFact.created_at >= created_from)
         usage = scoped(
             select(
                 RedemptionFact.customer_org_id.label("org"),
@@ -388,7 +557,7 @@ class AnalysisRepository:
                 func.sum(RedemptionFact.amount_fen).label("fen"),
                 func.max(RedemptionFact.used_at).label("last_used_at"),
             )
-            .where(RedemptionFact.used_at >= start, RedemptionFact.used_at < end)
+            .where(*window)
             .group_by(RedemptionFact.customer_org_id),
             RedemptionFact.customer_org_id,
             principal,
@@ -400,7 +569,7 @@ class AnalysisRepository:
                 func.sum(OrderReview.rating).label("rating_sum"),
             )
             .join(OrderReview, OrderReview.order_id == RedemptionFact.order_id)
-            .where(RedemptionFact.used_at >= start, RedemptionFact.used_at < end)
+            .where(*window)
             .group_by(RedemptionFact.customer_org_id),
             RedemptionFact.customer_org_id,
             principal,

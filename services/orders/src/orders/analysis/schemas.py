@@ -88,7 +88,12 @@ class Operator(BaseModel):
 
 class CycleTime(BaseModel):
     """Durations between the first time an order reached `start` and the first time it reached
-    `end` (nearest-rank percentiles, whole seconds), and who took the step to `end`."""
+    `end` (nearest-rank percentiles, whole seconds), and who took the step to `end`.
+
+    Percentiles come from histograms of the durations with log-spaced buckets 2^(1/64) apart
+    (each ~1.09 % wide) holding their exact smallest and largest duration: exact when the rank
+    falls on a bucket's first or last duration (always when a bucket holds one distinct value),
+    otherwise within ~1.09 % of the exact nearest-rank percentile."""
 
     start: OrderStatus
     end: OrderStatus
@@ -101,6 +106,12 @@ class CycleTime(BaseModel):
 class CycleTimes(BaseModel):
     steps: list[CycleTime]
     creators: list[Operator] = Field(description="Who created the orders measured.")
+    rollups_as_of: datetime | None = Field(
+        default=None,
+        description="When the rollups of closed months this answer read were last refreshed "
+        "(changes to those months' orders since then are not in it yet); null: computed from "
+        "the orders alone. The current month is always read from the orders.",
+    )
 
 
 class UsageRow(BaseModel):
@@ -117,6 +128,12 @@ class Usage(BaseModel):
     by_city: list[UsageRow]
     by_hour: list[UsageRow]
     by_weekday: list[UsageRow]
+    rollups_as_of: datetime | None = Field(
+        default=None,
+        description="When the rollups of closed months this answer read were last refreshed "
+        "(changes to those months' orders since then are not in it yet); null: computed from "
+        "the orders alone. The current month is always read from the orders.",
+    )
 
 
 class ReviewScore(BaseModel):
@@ -129,6 +146,12 @@ class ReviewScore(BaseModel):
 class ReviewScores(BaseModel):
     by: str
     items: list[ReviewScore]
+    rollups_as_of: datetime | None = Field(
+        default=None,
+        description="When the rollups of closed months this answer read were last refreshed "
+        "(changes to those months' orders since then are not in it yet); null: computed from "
+        "the orders alone. The current month is always read from the orders.",
+    )
 
 
 class CouponTargetsQuery(BaseModel):
@@ -178,3 +201,9 @@ class CouponTargets(BaseModel):
     window_start: date
     rule: str
     items: list[CouponTarget]
+    rollups_as_of: datetime | None = Field(
+        default=None,
+        description="When the rollups of closed months this answer read were last refreshed "
+        "(changes to those months' orders since then are not in it yet); null: computed from "
+        "the orders alone. The current month is always read from the orders.",
+    )
