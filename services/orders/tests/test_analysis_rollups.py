@@ -10,8 +10,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
+from orders.analysis.models import AnalysisRollupState
 from orders.analysis.refresh import RollupRefresher
 from orders.analysis.repository import AnalysisRepository, Scope
 from orders.analysis.schemas import AnalysisScope, CouponTargetsQuery, ReviewsQuery
@@ -220,3 +221,18 @@ def test_a_scope_splits_into_rolled_up_months_and_dates_read_live() -> None:
         ("2025-12", "2026-10"), [(d(2026, 11, 1), None)],
     )  # fmt: skip
     assert split_scope(d(2026, 11, 2), None, "2026-10") == (None, [(d(2026, 11, 2), None)])
+
+
+async def test_a_refresh_after_months_closed_computes_them(api: Any, db: Any) -> None:
+    """Months that closed since the last refresh are computed even without changes (and a
+    refresh of many months refreshes the planner's statistics too)."""
+    refresher = RollupRefresher(db.sessionmaker)
+    await refresher.refresh()
+    later = datetime(2027, 6, 2, tzinfo=UTC)
+    try:
+        report = await refresher.refresh(now=later)
+        assert report.covered_through == "2027-05"
+        assert {"2026-11", "2026-12", "2027-05"} <= set(report.months)
+    finally:  # the other tests expect this month to be read from the orders
+        async with db.sessionmaker() as session, session.begin():
+            await session.execute(delete(AnalysisRollupState))

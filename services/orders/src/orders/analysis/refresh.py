@@ -29,6 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orders.analysis.rollup_repository import RollupRepository
 from orders.order.service import BUSINESS_TZ, instants
 
+#: A refresh recomputing this many months (the first one, or after a long stop) refreshes
+#: the planner's statistics of the rollups too.
+BULK_MONTHS = 6
+
 #: Longer than any write transaction of orders (import chunks, event batches: seconds).
 SETTLE_SECONDS = 60
 
@@ -106,6 +110,9 @@ class RollupRefresher:
             state.refreshed_at = started
             state.step_id_safe = max(state.step_id_safe, safe)
             state.reviews_since = watermark
+        if len(report.months) >= BULK_MONTHS:
+            async with self.sessionmaker() as session, session.begin():
+                await RollupRepository(session).analyze()
         report.seconds = time.perf_counter() - clock
         return report
 

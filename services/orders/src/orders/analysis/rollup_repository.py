@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,6 +93,13 @@ class RollupRepository:
         self.session.add(state)
         await self.session.flush()
         return state
+
+    async def analyze(self) -> None:
+        """Fresh planner statistics after a bulk recompute (PostgreSQL; autovacuum would get
+        there too, later: until then the planner may not use the (institution, month) index)."""
+        if self._postgres:
+            for table in ROLLUPS:
+                await self.session.execute(text(f"ANALYZE {table.__tablename__}"))
 
     async def state(self) -> AnalysisRollupState | None:
         return await self.session.get(AnalysisRollupState, 1)
