@@ -14,11 +14,14 @@ numbers and timestamps necessarily differ; everything else is compared.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -396,3 +399,120 @@ async def test_batches_and_single_events_leave_the_same_database(
     # Not vacuous: finance records were written (documents of known orders always are).
     if any(0 <= i < len(orders) for _, shares, _, _ in events for i, _ in shares):
         assert expected["records"]
+
+
+async def test_partitions_handled_concurrently_lock_shared_orders_without_deadlock(
+    app: FastAPI, api: Any, db: Any, caplog: Any
+) -> None:
+    """Orders' subscriptions allow concurrent partitions (one poll's partition batches handled
+    at the same time, on PostgreSQL): receipts of two partitions naming the same orders wait
+    for each other's row locks — locked in id order, totals upserted in key order — and
+    neither batch deadlocks into the one-by-one fallback. The money adds up exactly."""
+    assert subscriptions.concurrent_partitions
+    if app.state.sessionmaker.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("concurrent partitions run on PostgreSQL only (SQLite has one writer)")
+    org = uuid.uuid4()
+    ids = []
+    for _ in range(6):
+        created = await api.create(org, amount="100.00")
+        await db.force_status(created["id"], "invoiced", invoiced_fen=100_00)
+        ids.append(uuid.UUID(created["id"]))
+    # 2 partitions × 2 polls × 5 receipts, each covering all six orders (in a different
+    # order per receipt) with 5.00: after all 20, every order is settled in full.
+    receipts = []
+    for n in range(20):
+        named = ids[n % 6 :] + ids[: n % 6]
+        shares = [OrderShare(order_id=o, amount=Money.from_fen(5_00)) for o in named]
+        body = payload("allocated", shares, uuid.uuid4(), 1000 + n, variant=False)
+        receipts.append(new_event(EVENT_TYPE["allocated"], body, producer="finance",
+                                  aggregate_id=body.receipt_id))  # fmt: skip
+    records = [record(e, k) for k, e in enumerate(receipts)]
+    records = [
+        dataclasses.replace(r, partition=k % 2, offset=k // 2) for k, r in enumerate(records)
+    ]
+    batched = consumer(app, subscriptions, f"concurrent-{uuid.uuid4().hex[:8]}")
+    caplog.set_level("INFO", logger="servicekit.consumer")
+    for poll in (records[:10], records[10:]):
+        await batched.handle_partitions([poll[0::2], poll[1::2]])
+
+    assert not [r for r in caplog.records if "handling one by one" in r.getMessage()]
+    for order_id in ids:
+        order = await db.order(str(order_id))
+        assert (order.status, order.settled_fen) == ("settled", 100_00)
+        assert await db.steps(str(order_id)) == 2  # created, invoiced → settled
+    async with app.state.sessionmaker() as session:
+        totals = (
+            await session.execute(
+                select(OrderMonthlyTotal.status, OrderMonthlyTotal.count).where(
+                    OrderMonthlyTotal.customer_org_id == org
+                )
+            )
+        ).all()
+    assert dict(totals)["settled"] == 6
+
+
+# What orders publishes meets the contract: its own events are built from values validated
+# before (the request, the stored order, the transition table) without a second pydantic
+# validation (order/service.py, _event), so every body each path writes to the outbox — REST
+# create, bulk import, finance events alone and in batches — is parsed here with the
+# platform's registry (full validation) and must serialise back to the same JSON.
+
+
+async def _bodies(app: FastAPI, keys: list[str]) -> list[str]:
+    outbox = definition.messaging_tables.outbox
+    async with app.state.sessionmaker() as session:
+        rows = await session.execute(
+            select(outbox.c.body).where(outbox.c.message_key.in_(keys)).order_by(outbox.c.id)
+        )
+        return [body for (body,) in rows]
+
+
+def _finance_event(kind: str, order_id: str, fen: int, n: int) -> Any:
+    shares = [OrderShare(order_id=uuid.UUID(order_id), amount=Money.from_fen(fen))]
+    body = payload(kind, shares, uuid.uuid4(), n, variant=False)
+    return new_event(EVENT_TYPE[kind], body, producer="finance", aggregate_id=uuid.uuid4())
+
+
+async def test_every_event_orders_publishes_parses_with_the_contract(
+    app: FastAPI, api: Any, db: Any
+) -> None:
+    single = await api.create(amount="100.00")
+    source = f"contract-{uuid.uuid4().hex[:8]}"
+    csv_file = "category,direction,customer_org_id,amount,source_service,source_ref\n" + "".join(
+        f"risk_assessment,receivable,{api.org_a},{amount},{source},{ref}\n"
+        for ref, amount in (("a", "40.00"), ("b", "0.01"))
+    )
+    started = await api.client.post(
+        "/v1/orders/imports",
+        params={"filename": "orders.csv", "dry_run": "false"},
+        content=csv_file.encode(),
+        headers=api.headers(),
+    )
+    job = (
+        await api.client.get(f"/v1/orders/imports/{started.json()['id']}", headers=api.headers())
+    ).json()
+    assert job["created"] == 2, job
+    imported = (
+        await api.client.get("/v1/orders", params={"source_service": source}, headers=api.headers())
+    ).json()["items"]
+    ids = [single["id"], *(o["id"] for o in imported)]
+    for order_id in ids:
+        await db.force_status(order_id, "invoice_applied")
+    # Issued one at a time (the fallback's path: a one-event batch), received in one batch.
+    batched = consumer(app, subscriptions, f"contract-{uuid.uuid4().hex[:8]}")
+    amounts = {o["id"]: int(Decimal(o["amount"]) * 100) for o in (single, *imported)}
+    for k, order_id in enumerate(ids):
+        issued = _finance_event("issued", order_id, amounts[order_id], k)
+        await batched.handle_records([record(issued, k)])
+    allocated = [_finance_event("allocated", o, amounts[o], 10 + k) for k, o in enumerate(ids)]
+    await batched.handle_records([record(e, 10 + k) for k, e in enumerate(allocated)])
+
+    bodies = await _bodies(app, ids)
+    kinds = [json.loads(body)["event_type"] for body in bodies]
+    assert kinds.count("orders.order.created") == 3
+    assert kinds.count("orders.order.status_changed") == 6  # → invoiced, → settled each
+    for body in bodies:
+        event = parse(body)
+        assert json.loads(event.model_dump_json()) == json.loads(body)
+        assert event.occurred_at.utcoffset() is not None
+        assert event.producer == "orders" and event.aggregate_id in ids

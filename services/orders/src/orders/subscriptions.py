@@ -6,7 +6,9 @@ from shared_schemas import topic_for
 
 # Finance's invoice and settlement status flows back to the orders in real time: one batch
 # handler takes all of them, so a polled batch's events move their orders together (one lock
-# query, a few multi-row writes) in partition order.
-subscriptions = Subscriptions()
+# query, a few multi-row writes) in partition order. Safe for concurrent partitions: a batch
+# locks its orders in id order and upserts monthly totals in key order, so batches of two
+# partitions naming the same order wait for each other instead of deadlocking.
+subscriptions = Subscriptions(concurrent_partitions=True)
 for event_type in REPORTS:
     subscriptions.on_batch(topic_for(event_type), event_type, on_finance_events)

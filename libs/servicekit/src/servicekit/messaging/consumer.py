@@ -9,6 +9,9 @@ A batch subscription (`Subscriptions.on_batch`) hands its handler a list of even
 every run of consecutive, not-yet-handled events of the batch that go to that handler, in
 partition order (a single subscription's event in between ends the run, so effects still happen
 in partition order). One by one after a failure, it gets a one-event list.
+
+Subscriptions that declare `concurrent_partitions` have one poll's partition batches handled at
+the same time on PostgreSQL, each as above in its own transaction (docs/adr/0009).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from sqlalchemy import insert, select
+from sqlalchemy import any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
+from servicekit.db import insert_rows
 from servicekit.messaging.kafka import new_consumer, new_producer, started, stop_quietly
 from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
@@ -65,6 +70,11 @@ class Subscriptions:
 
     handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)
     batch_handlers: dict[str, dict[str, BatchHandler]] = field(default_factory=dict)
+    #: The handlers are safe to run concurrently for different partitions (each batch in its
+    #: own transaction; rows that events of several partitions change are locked in a fixed
+    #: order). Then, on PostgreSQL, one poll's partition batches are handled at the same time:
+    #: one batch's database round trips overlap another's Python work. Off by default.
+    concurrent_partitions: bool = False
 
     def on(self, topic: str, event_type: str, handler: Handler) -> Subscriptions:
         self._ensure_free(topic, event_type, self.batch_handlers)
@@ -129,6 +139,12 @@ class EventConsumer:
         self._retry_backoff = retry_backoff
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
+        # SQLite has one writer at a time: concurrent batches would only wait for (or, when
+        # both read before writing, fail on) each other's write lock.
+        dialect = getattr(sessionmaker.kw.get("bind"), "dialect", None)
+        self._concurrent = subscriptions.concurrent_partitions and (
+            dialect is not None and dialect.name != "sqlite"
+        )
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
 
@@ -147,10 +163,20 @@ class EventConsumer:
             while not stop.is_set():
                 try:
                     consumer = await self._ensure_consumer()
-                    batches = await consumer.getmany(timeout_ms=200, max_records=500)
-                    for tp, records in batches.items():
-                        await self.handle_records(records)
-                        await consumer.commit({tp: records[-1].offset + 1})
+                    # Concurrent partitions: up to 500 records of each (see handle_partitions).
+                    partitions = len(consumer.assignment()) if self._concurrent else 1
+                    batches = await consumer.getmany(
+                        timeout_ms=200, max_records=500 * max(1, partitions)
+                    )
+                    if self._concurrent and len(batches) > 1:
+                        await self.handle_partitions(list(batches.values()))
+                        await consumer.commit(
+                            {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                        )
+                    else:
+                        for tp, records in batches.items():
+                            await self.handle_records(records)
+                            await consumer.commit({tp: records[-1].offset + 1})
                     backoff = 0.2
                 except asyncio.CancelledError:
                     raise
@@ -165,6 +191,15 @@ class EventConsumer:
             # Also when cancelled: a client left running keeps its group membership (and so
             # its partitions) and its background tasks alive.
             await self._drop_clients()
+
+    async def handle_partitions(self, batches: list[list[ConsumerRecord[Any, Any]]]) -> None:
+        """Handle several partitions' batches at the same time, each as `handle_records`
+        would (its own transaction, fallback and dead letters); returns when all are done. If
+        one raises (the database or the dead-letter topic unreachable), the others are
+        cancelled — rolled back — and nothing of the poll is committed: it is redelivered."""
+        async with asyncio.TaskGroup() as group:
+            for records in batches:
+                group.create_task(self.handle_records(records))
 
     async def handle_records(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         """Handle records of one partition; returns when each is done or dead-lettered."""
@@ -197,6 +232,7 @@ class EventConsumer:
             items = list(items)
             seen = await self._already_handled(session, [env.event_id for _, env in items])
             rows = []
+            now = datetime.now(UTC)
             outcomes: list[tuple[str, str]] = []
             # The current run of events for one batch handler, handed over when the run ends.
             run: list[Any] = []
@@ -216,13 +252,12 @@ class EventConsumer:
                     run.append(envelope)
                 else:
                     await self._run_handler(session, record, envelope, in_batch)
-                rows.append(self._inbox_row(record, envelope))
+                rows.append(self._inbox_row(record, envelope, now))
                 outcomes.append((record.topic, "handled"))
             if run:
                 assert run_handler is not None
                 await self._run_batch_handler(session, run_handler, run, in_batch)
-            if rows:
-                await session.execute(insert(self._inbox), rows)
+            await insert_rows(session, self._inbox, rows)
         for topic, outcome in outcomes:
             metrics.events_consumed.labels(topic, self.group_id, outcome).inc()
 
@@ -284,14 +319,23 @@ class EventConsumer:
 
     async def _already_handled(self, session: AsyncSession, event_ids: list[Any]) -> set[Any]:
         t = self._inbox
-        result = await session.execute(
-            select(t.c.event_id).where(
-                t.c.consumer_group == self.group_id, t.c.event_id.in_(event_ids)
+        if session.get_bind().dialect.name == "postgresql":
+            # One array parameter: the same statement (and prepared statement) for any batch
+            # size, and one value to encode instead of one per event.
+            wanted: Any = any_(
+                bindparam("event_ids", value=event_ids, type_=postgresql.ARRAY(t.c.event_id.type))
             )
+            condition = t.c.event_id == wanted
+        else:
+            condition = t.c.event_id.in_(event_ids)
+        result = await session.execute(
+            select(t.c.event_id).where(t.c.consumer_group == self.group_id, condition)
         )
         return set(result.scalars())
 
-    def _inbox_row(self, record: ConsumerRecord[Any, Any], envelope: Any) -> dict[str, Any]:
+    def _inbox_row(
+        self, record: ConsumerRecord[Any, Any], envelope: Any, now: datetime
+    ) -> dict[str, Any]:
         return {
             "consumer_group": self.group_id,
             "event_id": envelope.event_id,
@@ -299,7 +343,7 @@ class EventConsumer:
             "event_type": envelope.event_type,
             "partition": record.partition,
             "offset": record.offset,
-            "processed_at": datetime.now(UTC),
+            "processed_at": now,
         }
 
     async def _dead_letter(

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from servicekit.db import insert_rows
 from servicekit.messaging.tables import MessagingTables
 
 #: Session.info keys: the relay's wake-up callback, set on the sessionmaker, and a pending flag.
@@ -39,8 +40,9 @@ class Outbox:
         if not events:
             return
         now = datetime.now(UTC)
-        await session.execute(
-            insert(self._table),
+        await insert_rows(
+            session,
+            self._table,
             [
                 {
                     "event_id": e.event_id,

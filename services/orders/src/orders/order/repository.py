@@ -40,6 +40,7 @@ from orders.order.models import (
     RedemptionFact,
 )
 from servicekit.auth import Principal, scoped
+from servicekit.db import insert_rows
 
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
@@ -209,23 +210,9 @@ class OrderRepository:
         await self._insert_all(FinanceRecord.__table__, rows)
 
     async def _insert_all(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Rows (all with the same keys) in one statement, in their order."""
-        if not rows:
-            return
-        if self._dialect != "postgresql":
-            await self.session.execute(insert(table), list(rows))
-            return
-        # INSERT … SELECT FROM unnest(<one array per column>): one parameter per column
-        # instead of one per value (cheaper to encode, and one execution on the server).
-        names = list(rows[0])
-        arrays = [
-            bindparam(f"a_{n}", value=[r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type))
-            for n in names
-        ]
-        given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-        await self.session.execute(
-            insert(table).from_select(names, select(*(given.c[n] for n in names)))
-        )
+        """Rows (all with the same keys) in one statement, in their order (unnest() arrays on
+        PostgreSQL)."""
+        await insert_rows(self.session, table, rows)
 
     @property
     def _dialect(self) -> str:
@@ -351,8 +338,7 @@ class OrderRepository:
                     (OrderStatusChange.__table__, steps),
                     (RedemptionFact.__table__, facts),
                 ):
-                    if values:
-                        await self.session.execute(insert(table), values)
+                    await self._insert_all(table, values)
         except IntegrityError:
             return False
         return True
