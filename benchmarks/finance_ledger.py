@@ -533,7 +533,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         f"- Reports are measured twice: with every month open (all {seeded.lines:,} lines "
         f"read), then after closing the months through {args.close_through} (月结, "
         f"`POST /v1/ledger/closings`, {results['closing_s']:.1f} s for both entities), when "
-        "closed months are read from their per-month balances and only the open month from "
+        "closed months are read from their cumulative balances and only the open month from "
         "journal lines — how a ledger in use runs. The target is judged on the closed ledger.",
         "",
         "| measurement | target | p50 | p95 | met | p95, every month open | note |",
