@@ -24,6 +24,12 @@ What runs (one process, nothing mocked):
   (time.process_time) and of the database's PostgreSQL backends (/proc/<pid>/stat) is reported.
   `--only events` measures just this part and rewrites only its lines of the section.
 
+- the analysis rollups (closed months summarised by the worker's refresh job, see
+  services/orders/README.md, Analysis) refreshed once before the analyses, as the worker would
+  have: from scratch on a new database (its time is a row of the table), incrementally on a
+  kept one. `--only reads` measures just the list pages and analyses (and the refresh) and
+  rewrites only their lines of the section.
+
 Timings are wall-clock of the call as a client sees it (ASGI, JSON included), after warm-up;
 p50/p95 over `--reps` repetitions.
 """
@@ -452,7 +458,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         issuer = TestTokenIssuer()
         verifier = InternalTokenVerifier(JWKSCache(issuer.jwks), audience="orders")
         app = create_app(definition, settings, token_verifier=verifier)
-        if args.only == "events":
+        if args.only == "events":  # the section's other lines stay
             async with app.router.lifespan_context(app):
                 results["events"] = await measure_events(app, seeded, args)
             return results
@@ -493,6 +499,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         return response.json()
 
                     return call
+
+                timings += await refresh_rollups(app.state.sessionmaker)
 
                 # -- list pages --------------------------------------------------------------
                 print("list pages", file=sys.stderr)
@@ -584,6 +592,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             args.reps,
                         ))  # fmt: skip
                 results["timings"] = timings
+                if args.only == "reads":  # the section's other lines stay as measured
+                    return results
 
                 # -- import ---------------------------------------------------------------------
                 print(f"import of {args.import_rows:,} rows", file=sys.stderr)
@@ -786,6 +796,127 @@ async def consume(
             "server_cpu_ms_per_event": server_ms}  # fmt: skip
 
 
+async def refresh_rollups(sessionmaker: Any) -> list[Timing]:
+    """The analysis rollups' refresh job (what orders' worker runs every minute), twice: from
+    scratch (the rollups' state reset, as on the first run after a deploy: every closed
+    month), then again at once (nothing changed since: the cost of an idle minute)."""
+    from sqlalchemy import delete
+
+    from orders.analysis.models import AnalysisRollupState
+    from orders.analysis.refresh import RollupRefresher
+
+    async with sessionmaker() as session, session.begin():
+        await session.execute(delete(AnalysisRollupState))
+    timings = []
+    for label in ("from scratch", "again, nothing changed since"):
+        print(f"analysis rollups refresh, {label}", file=sys.stderr)
+        report = await RollupRefresher(sessionmaker).refresh()
+        print(f"  {len(report.months)} months in {report.seconds:.1f}s", file=sys.stderr)
+        timings.append(Timing(
+            f"analysis rollups refresh, {label}: {len(report.months)} closed months recomputed "
+            "(the worker's job, not a request)",
+            "—", None, [report.seconds * 1000],
+            f"rollups then cover the months through {report.covered_through}; the current month "
+            "is read from the orders",
+        ))  # fmt: skip
+    return timings
+
+
+def rewrite_reads(
+    path: str, args: argparse.Namespace, results: dict[str, Any], started: datetime
+) -> str:
+    """`--only reads`: replace the list and analysis rows, their verdicts and notes of the
+    section a full run wrote; the import and event lines stay as measured."""
+    import re
+
+    text = Path(path).read_text()
+    match = re.search(rf"<!-- bench:{SECTION} -->\n(.*?)\n<!-- /bench:{SECTION} -->", text, re.S)
+    if match is None:
+        raise SystemExit(f"{path} has no {SECTION} section yet: run without --only first")
+    timings: list[Timing] = results["timings"]
+    failed = [t.name for t in timings if not t.met]
+    command = (
+        f"uv run python benchmarks/orders_scale.py --only reads --reps {args.reps} "
+        + (f"--reuse-db {args.reuse_db} " if args.reuse_db else f"--orders {args.orders} ")
+        + "--write docs/benchmarks.md"
+    )
+    remeasured = (
+        f"- Lists and analyses re-measured {started:%Y-%m-%d %H:%M} UTC with `{command}` "
+        f"({results['seeded'].orders:,} orders; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores; p50 / p95 of {args.reps} calls after 3 warm-up calls)"
+    )
+    out: list[str] = []
+    rows_done = False
+    skip_note = False
+    for line in match.group(1).split("\n"):
+        if line.startswith("- Lists and analyses re-measured"):
+            continue
+        if skip_note:
+            if line.startswith("- ") and not line.startswith(READS_NOTE_STARTS):
+                skip_note = False
+            else:
+                continue
+        if line.startswith("| ") and not line.startswith(
+            ("| measurement", "|---", "| import", "| finance events")
+        ):
+            if not rows_done:
+                out += [timing_row(t) for t in timings]
+                rows_done = True
+            continue
+        if line.startswith("- List page ≤"):
+            line = reads_verdict(failed, "list")
+        elif line.startswith("- Analyses ≤"):
+            line = reads_verdict(failed, "analyses")
+        elif line.startswith(READS_NOTE_STARTS):
+            out.append(READS_NOTE.strip())
+            skip_note = True
+            continue
+        out.append(line)
+        if line.startswith("- Date:"):
+            out.append(remeasured)
+    return "\n".join(out)
+
+
+def timing_row(t: Timing) -> str:
+    if t.limit is None:  # one run of a background job, no target
+        return f"| {t.name} | — | — | **{t.p95 / 1000:.1f} s** | — | {t.note} |"
+    return (
+        f"| {t.name} | {t.target} | {t.p50:.1f} ms | **{t.p95:.1f} ms** | "
+        f"{'yes' if t.met else '**no**'} | {t.note} |"
+    )
+
+
+def reads_verdict(failed: list[str], which: str) -> str:
+    if which == "list":
+        missed = [f for f in failed if f.startswith("list")]
+        return f"- List page ≤ {TARGET_LIST_MS:.0f} ms: " + (
+            "met for every list case measured."
+            if not missed
+            else "NOT met for: " + "; ".join(missed) + "."
+        )
+    missed = [f for f in failed if not f.startswith("list")]
+    return f"- Analyses ≤ {TARGET_ANALYSIS_MS:.0f} ms: " + (
+        "met for every analysis and scope measured."
+        if not missed
+        else "NOT met for: " + "; ".join(missed) + "."
+    )
+
+
+#: Why the list and analysis figures are what they are, as of this code.
+READS_NOTE = """
+- Analyses read rollups for closed months (services/orders/README.md, Analysis): per Shanghai month of creation and institution, and over all institutions, the cycle-time histograms (log-spaced buckets 2^(1/64) apart, ~1.09 % wide, with each bucket's exact smallest and largest duration) and operators, value-added usage, review scores, and coupon usage per day of use; the current month (and the cut ends of a range that does not start or end on a month boundary) is read from the orders. The worker's refresh job recomputes the months whose orders changed since its watermark (trajectory ids, review times), so an answer is as of the last refresh (`rollups_as_of`) for the closed months and live for the current one. Percentiles are nearest-rank over the merged histogram: exact when the rank falls on a bucket's first or last duration, else within the bucket's ~1.09 %.
+- Totals are read from the monthly summary kept with every change (exact, no refresh) for whole months; grouping by institution over the whole platform returns one row per institution and status.
+- Lists: a page filtered by its leading index columns is a short backward index range scan; an operator's category + status page over all institutions walks the partial index `ix_orders_open_category_status_created` (category, status, created_at, id over the open statuses only: created, reconciled, invoice_applied, invoiced — ~10 % of the orders, 9.6 MB at 1,000,000), instead of every invoiced order of every category checked row by row.
+"""
+READS_NOTE_STARTS = (
+    "- Analyses read rollups",
+    "- Totals are read",
+    "- Cycle-time percentiles",
+    "- Usage, review scores",
+    "- Lists: ",
+)
+
+
 # ---------------------------------------------------------------------------- report
 #: Why targets are missed, as of this code (kept with the script so a rerun keeps it).
 EVENTS_NOTE = (
@@ -806,9 +937,7 @@ EVENTS_NOTE = (
 NOTES = """
 What the misses mean (as of this code; see services/orders/README.md, Analysis):
 
-- Totals are read from the monthly summary for whole months and meet the target platform-wide; grouping by institution over the whole platform still returns one row per institution and status from ~150k summary rows.
-- Cycle-time percentiles have to order every duration in scope (an exact percentile cannot be summed from a summary): one index-only scan with `percentile_disc`, 0.6 s for the largest institution's year and 2–5 s platform-wide here. Next step if needed: approximate percentiles from per-month duration histograms kept with the steps, or a nightly precomputation.
-- Usage, review scores and coupon targets group the narrow `order_redemption_facts` (one scan with GROUPING SETS): ~0.2–0.5 s over 100k–500k redemptions on this shared machine, around the target rather than safely under it.
+{reads_note}
 {events_note}
 - Import: the process got ~13 CPU s of the run's wall time; the rest is PostgreSQL maintaining the 13 indexes of `orders` plus the other tables, on the same 2 shared cores.
 """
@@ -932,10 +1061,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         "|---|---|---|---|---|---|",
     ]
     for t in timings:
-        lines.append(
-            f"| {t.name} | {t.target} | {t.p50:.1f} ms | **{t.p95:.1f} ms** | "
-            f"{'yes' if t.met else '**no**'} | {t.note} |"
-        )
+        lines.append(timing_row(t))
     job = imp["job"]
     lines.append(
         f"| import {job['total']:,} CSV rows ({imp['bytes'] / 1e6:.1f} MB), dry_run=false, "
@@ -968,7 +1094,7 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         + f" ({imp['seconds']:.1f} s for {job['total']:,} rows).",
         events_verdict(ev),
         "",
-        NOTES.format(events_note=EVENTS_NOTE).strip(),
+        NOTES.format(events_note=EVENTS_NOTE, reads_note=READS_NOTE.strip()).strip(),
         "",
         "How it is measured: see the docstring of `benchmarks/orders_scale.py`. The event figure "
         "is the orders-side cost of consuming (parse, inbox dedup, handler, trajectory, outbox, "
@@ -1005,10 +1131,10 @@ def main() -> None:
     parser.add_argument("--write", help="markdown file to write the section into")
     parser.add_argument(
         "--only",
-        choices=["all", "events"],
+        choices=["all", "reads", "events"],
         default="all",
-        help="events: seed, then measure only the finance events (updates their lines of the "
-        "section)",
+        help="reads: seed (or reuse), then measure only the list pages and analyses; events: "
+        "only the finance events (each rewrites only its lines of the section)",
     )
     args = parser.parse_args()
     started = datetime.now(UTC)
@@ -1017,7 +1143,13 @@ def main() -> None:
         results["pg_version"] = "PostgreSQL " + asyncio.run(pg_version(""))
     except Exception:  # only decoration for the report
         pass
-    if args.only == "events":
+    if args.only == "reads":
+        text = (
+            rewrite_reads(args.write, args, results, started)
+            if args.write
+            else "\n".join(timing_row(t) for t in results["timings"])
+        )
+    elif args.only == "events":
         text = (
             rewrite_events(args.write, args, results["events"], started)
             if args.write
