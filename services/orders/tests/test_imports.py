@@ -255,3 +255,15 @@ async def test_a_reference_taken_meanwhile_falls_back_to_one_by_one(
     orders = await _orders(api, source)
     assert sorted(o["source_ref"] for o in orders) == ["r1", "r2", "r3"]
     assert next(o for o in orders if o["source_ref"] == "r2")["id"] == taken["id"]
+
+
+async def test_an_import_unfreezes_the_collector_when_it_ends(api: Any) -> None:
+    # The runner keeps old objects out of the collector's full passes while its chunks run;
+    # afterwards the process must be back to normal collection (nothing left frozen).
+    import gc
+
+    frozen_before = gc.get_freeze_count()
+    source = _source()
+    job = await _upload(api, _csv(api, source, [("g1", "1.00")]).encode(), dry_run=False)
+    assert job["status"] == "succeeded" and job["created"] == 1
+    assert gc.get_freeze_count() == frozen_before

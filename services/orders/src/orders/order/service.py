@@ -438,6 +438,9 @@ def _event(
     """new_event for orders' own events: the same envelope, from trusted values."""
     event_type, version, envelope = _PUBLISHED[type(payload)]
     return envelope.model_construct(
+        # Given rather than left to the default factory: model_construct inspects a factory's
+        # signature on every call.
+        event_id=uuid.uuid4(),
         event_type=event_type,
         version=version,
         occurred_at=datetime.now(UTC),
