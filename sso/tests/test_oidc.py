@@ -259,7 +259,9 @@ async def test_code_pkce_sso_refresh_userinfo_logout(world: World, db: Any) -> N
     assert urlsplit((await world.browser.get(url)).headers["location"]).path == "/login"
 
 
-async def test_code_flow_refusals(world: World) -> None:
+async def test_code_flow_refusals(world: World, db: Any) -> None:
+    from sso.oidc.models import AuthorizationCode
+
     redirect = world.bff["redirect_uris"][0]
     base = {
         "client_id": world.bff["client_id"],
@@ -310,8 +312,19 @@ async def test_code_flow_refusals(world: World) -> None:
 
     missing = await exchange(await code())
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_grant"
-    wrong = await exchange(await code(), code_verifier=generate_token(48))
+    refused_code = await code()
+    wrong = await exchange(refused_code, code_verifier=generate_token(48))
     assert wrong.json()["error"] == "invalid_grant"
+    # a refused exchange burns the code and records nothing as issued: the right verifier
+    # comes too late, and presenting the code again has nothing to revoke
+    again = await exchange(refused_code, code_verifier=verifier)
+    assert again.json()["error"] == "invalid_grant"
+    refused_hash = hashlib.sha256(refused_code.encode()).hexdigest()
+    burnt = await db.scalar(
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == refused_hash)
+    )
+    assert burnt.used_at is not None
+    assert (burnt.family_id, burnt.access_jti) == (None, None)
     off = await exchange(await code(), code_verifier=verifier, redirect_uri=redirect + "x")
     assert off.json()["error"] == "invalid_grant"
     # a reused code is refused, and the tokens its first exchange produced are revoked
@@ -390,6 +403,40 @@ async def test_client_credentials_introspection_revocation(world: World) -> None
         "/introspect", data={"token": token["access_token"]}, auth=partner_auth
     )
     assert after.json() == {"active": False}
+
+
+async def test_token_endpoint_forms_ids_and_metrics(world: World) -> None:
+    """/token is answered outside FastAPI's router (sso.oidc.fastpath): it still reads
+    multipart forms, refuses an oversized one with a problem, echoes the request id and is
+    counted under its route."""
+    partner = {"client_id": world.partner["client_id"],
+               "client_secret": world.partner["client_secret"]}  # fmt: skip
+    multipart = await world.browser.post(
+        "/token", files={k: (None, v) for k, v in {"grant_type": "client_credentials",
+                                                   **partner}.items()},
+        headers={"X-Request-ID": "req-token-1"},
+    )  # fmt: skip
+    assert multipart.status_code == 200, multipart.text
+    assert multipart.headers["x-request-id"] == "req-token-1"
+    assert multipart.headers["cache-control"] == "no-store"
+    flooded = await world.browser.post(
+        "/token", data={"grant_type": "client_credentials", **partner,
+                        **{f"f{i}": "x" for i in range(200)}},
+    )  # fmt: skip
+    assert flooded.status_code == 400
+    assert flooded.headers["content-type"] == "application/problem+json"
+    assert flooded.json()["code"] == "too_many_fields"
+    # a repeated field counts once, the last one (as Starlette's parser had it)
+    repeated = await world.browser.post(
+        "/token", content=f"grant_type=nope&grant_type=client_credentials&client_id="
+        f"{partner['client_id']}&client_secret={partner['client_secret']}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert repeated.status_code == 200, repeated.text
+    metrics = (await world.browser.get("/metrics")).text
+    assert 'http_requests_total{method="POST",route="/token",status="200"}' in metrics
+    # other methods on these paths still reach FastAPI
+    assert (await world.browser.get("/token")).status_code == 405
 
 
 async def test_client_changes_take_effect_at_once(world: World, db: Any) -> None:

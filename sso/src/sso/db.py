@@ -3,6 +3,7 @@ types every module shares."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,4 +33,13 @@ def database_of(session: AsyncSession) -> str:
     """Which database a session talks to: process-wide caches are kept per database (one
     process may serve several — the tests do)."""
     bind: Any = session.bind  # an engine, or a connection naming its engine
-    return str(getattr(bind, "engine", bind).url) if bind is not None else ""
+    if bind is None:
+        return ""
+    engine = getattr(bind, "engine", bind)
+    name = _DATABASES.get(engine)
+    if name is None:  # rendering the URL costs more than the cache lookups it keys
+        name = _DATABASES[engine] = str(engine.url)
+    return name
+
+
+_DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from servicekit.app import create_app as create_service_app
 from servicekit.db import unit_of_work
@@ -21,6 +22,7 @@ from sso.entitlements.endpoints import router as entitlements_router
 from sso.imports.endpoints import router as imports_router
 from sso.models import import_all_models
 from sso.oidc.endpoints import router as oidc_router
+from sso.oidc.fastpath import OidcFastPath
 from sso.organizations.endpoints import router as organizations_router
 from sso.roles.endpoints import router as roles_router
 from sso.subscriptions import subscriptions
@@ -64,6 +66,8 @@ definition = ServiceDefinition.standard(
     ],
     demo_data=load_demo_data,
     lifespan=_lifespan,
+    # /token, /authorize and /login in plain ASGI (sso.oidc.fastpath)
+    middleware=[Middleware(OidcFastPath)],
 )
 
 

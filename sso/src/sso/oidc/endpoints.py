@@ -59,9 +59,29 @@ def _oauth_json(error: OAuthError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
+#: A form of the provider's (a login, a grant) holds a dozen fields; far more is no client of ours.
+MAX_FORM_FIELDS = 100
+
+
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    """The posted form's text fields (the last of a repeated name). The usual
+    `application/x-www-form-urlencoded` body is parsed here (no multipart parser for it);
+    `multipart/form-data` goes through Starlette's parser."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.partition(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    body = await request.body()
+    try:
+        # latin-1 then percent-decoding as UTF-8: what Starlette's form parser does.
+        pairs = parse_qsl(
+            body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS
+        )
+    except ValueError as exc:
+        raise ProblemError(
+            f"The form has more than {MAX_FORM_FIELDS} fields.", code="too_many_fields"
+        ) from exc
+    return dict(pairs)
 
 
 def _secure(oidc: OidcService) -> bool:
@@ -86,6 +106,8 @@ async def authorize(request: Request) -> Response:
 
 async def _authorize(request: Request, services: Services) -> Response:
     oidc = services.oidc
+    # Reads and at most one row written (the code): no transaction round trips.
+    await oidc.repo.without_transaction()
     params = dict(request.query_params)
     lang = language(params.get("lang") or params.get("ui_locales"))
     try:

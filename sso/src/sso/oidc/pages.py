@@ -11,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
+    # The templates ship with the release: no file-system check on every page.
+    auto_reload=False,
 )
 
 TEXT: dict[str, dict[str, str]] = {

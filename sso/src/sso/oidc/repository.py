@@ -39,19 +39,33 @@ _INSTITUTION_FOR_TOKEN = (
     .select_from(_inst_t.outerjoin(_ent_t, _ent.institution_id == _inst.id))
     .where(_inst.id == bindparam("institution_id"))
 )
-_USER_FOR_TOKEN = (
-    select(
-        _users.id,
-        _users.username,
-        _users.display_name,
-        _users.institution_id,
-        _users.status,
-        _users.locked_until,
-        _inst.type.label("institution_type"),
-        _inst.status.label("institution_status"),
-        _inst.path.label("institution_path"),
-        _VERSION,
+#: What a user's tokens carry and whether the user may still sign in, labelled so that they sit
+#: beside a claimed code's or refresh token's own columns in one row.
+_STANDING = (
+    _users.username.label("user_username"),
+    _users.display_name.label("user_display_name"),
+    _users.institution_id.label("user_institution_id"),
+    _users.status.label("user_status"),
+    _users.locked_until.label("user_locked_until"),
+    _inst.type.label("institution_type"),
+    _inst.status.label("institution_status"),
+    _inst.path.label("institution_path"),
+    _VERSION,
+)
+
+
+def _with_standing(left: Any, user_id: Any) -> Any:
+    """`left` joined to the user `user_id` names, its institution and entitlement version
+    (outer joins: a claimed row comes back even without them)."""
+    return (
+        left.outerjoin(_users_t, _users.id == user_id)
+        .outerjoin(_inst_t, _inst.id == _users.institution_id)
+        .outerjoin(_ent_t, _ent.institution_id == _inst.id)
     )
+
+
+_USER_FOR_TOKEN = (
+    select(_users.id.label("user_id"), *_STANDING)
     .select_from(
         _users_t.join(_inst_t, _inst.id == _users.institution_id).outerjoin(
             _ent_t, _ent.institution_id == _inst.id
@@ -63,15 +77,21 @@ _ANY_DISABLED = select(func.count()).where(
     _inst.id.in_(bindparam("ids", expanding=True)),
     _inst.status != InstitutionStatus.active.value,
 )
-_LIVE_SESSION = select(_sessions_t.c.id, _sessions_t.c.user_id, _sessions_t.c.auth_time).where(
-    _sessions_t.c.token_hash == bindparam("token_hash"),
-    _sessions_t.c.revoked_at.is_(None),
-    _sessions_t.c.expires_at > bindparam("now"),
+_LIVE_SESSION = (
+    select(_sessions_t.c.id, _sessions_t.c.user_id, _sessions_t.c.auth_time, *_STANDING)
+    .select_from(_with_standing(_sessions_t, _sessions_t.c.user_id))
+    .where(
+        _sessions_t.c.token_hash == bindparam("token_hash"),
+        _sessions_t.c.revoked_at.is_(None),
+        _sessions_t.c.expires_at > bindparam("now"),
+    )
 )
+# Claiming a code records what its exchange will produce (the refresh family and the access
+# token's jti, chosen beforehand) in the same UPDATE; a refused exchange clears them again.
 _CLAIM_CODE = (
     update(_codes_t)
     .where(_codes_t.c.code_hash == bindparam("hash"), _codes_t.c.used_at.is_(None))
-    .values(used_at=bindparam("now"))
+    .values(used_at=bindparam("now"), family_id=bindparam("family"), access_jti=bindparam("jti"))
     .returning(*_codes_t.c)
 )
 _CODE_EXCHANGED = (
@@ -90,6 +110,17 @@ _CLAIM_REFRESH = (
     .values(used_at=bindparam("now"))
     .returning(*_refresh_t.c)
 )
+
+
+def _claimed_with_standing(claim: Any) -> Any:
+    """PostgreSQL: a claim (UPDATE … RETURNING, in a WITH) and its user's standing in one
+    statement — one round trip instead of two."""
+    claimed = claim.cte("claimed")
+    return select(claimed, *_STANDING).select_from(_with_standing(claimed, claimed.c.user_id))
+
+
+_CLAIM_CODE_WITH_STANDING = _claimed_with_standing(_CLAIM_CODE)
+_CLAIM_REFRESH_WITH_STANDING = _claimed_with_standing(_CLAIM_REFRESH)
 _INSERT_REFRESH = insert(_refresh_t)
 _audit_t = cast(Table, AuditEvent.__table__)
 _INSERT_AUDIT = insert(_audit_t)
@@ -120,6 +151,13 @@ _CLIENT_COLUMNS = (
     Client.grant_types,
     Client.scopes,
 )
+
+
+class _Columns:
+    """Two rows' columns read by attribute, as one (SQLite's claim and standing)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 class OidcRepository:
@@ -177,10 +215,28 @@ class OidcRepository:
         return rows.one_or_none()
 
     async def user_for_token(self, user_id: uuid.UUID) -> AnyRow | None:
-        """The user (what tokens carry and whether it may sign in), its institution's `type`,
+        """The user's standing (`user_id`, `user_username`, `user_display_name`,
+        `user_institution_id`, `user_status`, `user_locked_until`), its institution's `type`,
         `status` and `path`, and the entitlement `version`, in one statement, read fresh."""
         rows = await self.session.execute(_USER_FOR_TOKEN, {"user_id": user_id})
         return rows.one_or_none()
+
+    def _postgresql(self) -> bool:
+        bind = self.session.bind
+        return bind is not None and bind.dialect.name == "postgresql"
+
+    async def _claim_with_standing(
+        self, claim: Any, claim_with_standing: Any, params: dict[str, Any]
+    ) -> AnyRow | None:
+        if self._postgresql():
+            return (await self.session.execute(claim_with_standing, params)).one_or_none()
+        claimed = (await self.session.execute(claim, params)).one_or_none()
+        if claimed is None:
+            return None
+        standing = await self.user_for_token(claimed.user_id)
+        values = dict(claimed._mapping)
+        values.update(standing._mapping if standing is not None else {})
+        return cast(AnyRow, _Columns(values))
 
     async def any_disabled(self, ids: Collection[uuid.UUID]) -> bool:
         """Any of these institutions (a branch's head offices) disabled."""
@@ -190,7 +246,8 @@ class OidcRepository:
         return bool(rows.scalar_one())
 
     async def live_session(self, token_hash: str, now: datetime) -> AnyRow | None:
-        """The browser session's `id`, `user_id` and `auth_time`, if not ended or expired."""
+        """The browser session's `id`, `user_id` and `auth_time`, if not ended or expired, with
+        its user's standing (as `user_for_token`)."""
         rows = await self.session.execute(_LIVE_SESSION, {"token_hash": token_hash, "now": now})
         return rows.one_or_none()
 
@@ -200,14 +257,20 @@ class OidcRepository:
     async def insert_code(self, values: dict[str, Any]) -> None:
         await self.session.execute(_INSERT_CODE, values)
 
-    async def claim_code(self, code_hash: str, now: datetime) -> AnyRow | None:
-        """The code's columns, marked used in the same statement (a concurrent second use finds
-        it used)."""
-        result = await self.session.execute(_CLAIM_CODE, {"hash": code_hash, "now": now})
-        return result.one_or_none()
+    async def claim_code(
+        self, code_hash: str, now: datetime, family_id: uuid.UUID, jti: str
+    ) -> AnyRow | None:
+        """The code's columns and its user's standing (as `user_for_token`), the code marked
+        used — and recorded as producing the refresh family and access token `jti` — in the
+        same statement (a concurrent second use finds it used)."""
+        params = {"hash": code_hash, "now": now, "family": family_id, "jti": jti}
+        return await self._claim_with_standing(_CLAIM_CODE, _CLAIM_CODE_WITH_STANDING, params)
 
-    async def code_exchanged(self, code_id: uuid.UUID, family_id: uuid.UUID, jti: str) -> None:
-        """What the code's exchange produced (revoked if the code is presented again)."""
+    async def code_exchanged(
+        self, code_id: uuid.UUID, family_id: uuid.UUID | None, jti: str | None
+    ) -> None:
+        """What the code's exchange produced (revoked if the code is presented again); None
+        and None: nothing (a refused exchange)."""
         await self.session.execute(
             _CODE_EXCHANGED, {"code_id": code_id, "family": family_id, "jti": jti}
         )
@@ -227,17 +290,16 @@ class OidcRepository:
     async def claim_refresh(
         self, token_hash: str, client_pk: uuid.UUID, now: datetime
     ) -> AnyRow | None:
-        """The client's unused, unrevoked refresh token (its columns), marked used in the same
-        statement (a concurrent second use finds it used); None when there is no such token."""
-        result = await self.session.execute(
-            _CLAIM_REFRESH, {"hash": token_hash, "client": client_pk, "now": now}
-        )
-        return result.one_or_none()
+        """The client's unused, unrevoked refresh token (its columns and its user's standing, as
+        `user_for_token`), marked used in the same statement (a concurrent second use finds it
+        used); None when there is no such token."""
+        params = {"hash": token_hash, "client": client_pk, "now": now}
+        return await self._claim_with_standing(_CLAIM_REFRESH, _CLAIM_REFRESH_WITH_STANDING, params)
 
     async def insert_refresh(self, values: dict[str, Any], audit: dict[str, Any]) -> None:
         """A new refresh token and the audit row of its grant, with plain INSERTs (no ORM
         object, no flush): one statement on PostgreSQL, two elsewhere."""
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+        if self._postgresql():
             params = {f"t_{c.name}": None for c in _refresh_t.c}
             params.update({f"t_{k}": v for k, v in values.items()})
             params.update({f"a_{c.name}": None for c in _audit_t.c})

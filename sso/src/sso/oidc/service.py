@@ -29,11 +29,11 @@ from sso.db import utcnow
 from sso.entitlements.repository import EntitlementRepository
 from sso.keys.service import KeyService, TokenInvalid
 from sso.oidc.models import AuthorizationCode, RevokedToken
-from sso.oidc.repository import OidcRepository
-from sso.organizations.models import InstitutionStatus
+from sso.oidc.repository import AnyRow, OidcRepository
+from sso.organizations.models import InstitutionStatus, ancestors_on
 from sso.organizations.repository import InstitutionRepository
 from sso.users.models import User, UserStatus
-from sso.users.service import UserService
+from sso.users.service import SignInUser, UserService
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068: an ID token is never accepted as an access token
 OIDC_SCOPES = ("openid", "profile", "email", "phone")
@@ -102,7 +102,7 @@ class TokenUser:
     institution_id: uuid.UUID
 
     @classmethod
-    def of(cls, user: User) -> TokenUser:
+    def of(cls, user: User | SignInUser) -> TokenUser:
         return cls(user.id, user.username, user.display_name, user.institution_id)
 
 
@@ -245,10 +245,10 @@ class OidcService:
         row = await self.repo.live_session(sha256_hex(cookie), utcnow())
         if row is None:
             return None
-        standing = await self._standing(row.user_id)
+        standing = await self._standing_of(row)
         return None if standing is None else SignedIn(row.id, row.auth_time, standing.user)
 
-    async def start_session(self, user: User) -> tuple[str, SignedIn]:
+    async def start_session(self, user: SignInUser) -> tuple[str, SignedIn]:
         cookie = secrets.token_urlsafe(32)
         now = utcnow()
         session_id = uuid.uuid4()
@@ -315,12 +315,33 @@ class OidcService:
     async def _exchange_code(self, client: ClientRecord, form: dict[str, str]) -> dict[str, Any]:
         code = form.get("code", "")
         now = utcnow()
-        row = await self.repo.claim_code(sha256_hex(code), now) if code else None
+        # What the exchange will produce is recorded with the claim (one statement); a refusal
+        # below clears it, so a code presented again revokes only what was really issued.
+        family, jti = uuid.uuid4(), secrets.token_urlsafe(16)
+        row = await self.repo.claim_code(sha256_hex(code), now, family, jti) if code else None
         if row is None:
             used = await self.repo.code_by_hash(sha256_hex(code)) if code else None
             if used is not None and used.client_pk == client.id:
                 await self._revoke_code_grant(used, client, now)
             raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
+        try:
+            self._check_exchange(client, row, form, now)
+            standing = await self._standing_of(row)
+            if standing is None:
+                raise OAuthError("invalid_grant", "the user may no longer sign in")
+        except OAuthError:
+            await self.repo.code_exchanged(row.id, None, None)  # burnt, nothing issued
+            raise
+        answer = await self._user_tokens(
+            client, standing, row.scope.split(), row.auth_time, row.session_id, family, None,
+            jti, nonce=row.nonce,
+        )  # fmt: skip
+        return answer
+
+    @staticmethod
+    def _check_exchange(
+        client: ClientRecord, row: AnyRow, form: dict[str, str], now: datetime
+    ) -> None:
         if row.client_pk != client.id:
             raise OAuthError("invalid_grant", "the code was issued to another client")
         if row.expires_at <= now:
@@ -335,16 +356,6 @@ class OidcService:
                 raise OAuthError("invalid_grant", "code_verifier does not match (PKCE)")
         elif verifier:
             raise OAuthError("invalid_grant", "no code_challenge was sent for this code")
-        standing = await self._standing(row.user_id)
-        if standing is None:
-            raise OAuthError("invalid_grant", "the user may no longer sign in")
-        family = uuid.uuid4()
-        answer, jti = await self._user_tokens(
-            client, standing, row.scope.split(), row.auth_time, row.session_id, family, None,
-            nonce=row.nonce,
-        )  # fmt: skip
-        await self.repo.code_exchanged(row.id, family, jti)
-        return answer
 
     async def _refresh(self, client: ClientRecord, form: dict[str, str]) -> dict[str, Any]:
         token = form.get("refresh_token", "")
@@ -368,14 +379,14 @@ class OidcService:
             if not set(asked) <= set(scope):
                 raise OAuthError("invalid_scope", "a refresh may only narrow the scope")
             scope = asked
-        standing = await self._standing(row.user_id)
+        standing = await self._standing_of(row)
         if standing is None:
             await self._revoke_family(row.family_id, client, row.user_id, now, "user_inactive")
             raise OAuthError("invalid_grant", "the user may no longer sign in")
-        answer, _ = await self._user_tokens(
-            client, standing, scope, row.auth_time, row.session_id, row.family_id, row.id
-        )
-        return answer
+        return await self._user_tokens(
+            client, standing, scope, row.auth_time, row.session_id, row.family_id, row.id,
+            secrets.token_urlsafe(16),
+        )  # fmt: skip
 
     async def _client_credentials(
         self, client: ClientRecord, form: dict[str, str]
@@ -394,9 +405,11 @@ class OidcService:
         assert institution is not None  # foreign key
         if await self._disabled_here_or_above(institution.status, institution.path):
             raise OAuthError("invalid_client", "the client's institution is disabled", 401)
-        token, jti, expires_in = await self._access_token(
-            client, client.client_id, institution.id, institution.type, institution.version, asked
-        )
+        jti = secrets.token_urlsafe(16)
+        token, expires_in = await self._access_token(
+            client, client.client_id, institution.id, institution.type, institution.version, asked,
+            jti,
+        )  # fmt: skip
         await self._audit_issued(
             client, client.client_id, institution.id, "client_credentials", jti
         )
@@ -409,18 +422,20 @@ class OidcService:
             answer["scope"] = " ".join(asked)
         return answer
 
-    async def _standing(self, user_id: uuid.UUID) -> Standing | None:
+    async def _standing_of(self, row: AnyRow | None) -> Standing | None:
         """The user with what its tokens carry about its institution, if it may still sign in
-        (UserService.can_sign_in's rules, on plain columns read in one statement)."""
-        row = await self.repo.user_for_token(user_id)
+        (UserService.can_sign_in's rules, on the plain columns of `OidcRepository.user_for_token`
+        read with the session, code or refresh token)."""
         if (
             row is None
-            or row.status != UserStatus.active.value
-            or (row.locked_until is not None and row.locked_until > utcnow())
+            or row.user_status != UserStatus.active.value
+            or (row.user_locked_until is not None and row.user_locked_until > utcnow())
             or await self._disabled_here_or_above(row.institution_status, row.institution_path)
         ):
             return None
-        user = TokenUser(row.id, row.username, row.display_name, row.institution_id)
+        user = TokenUser(
+            row.user_id, row.user_username, row.user_display_name, row.user_institution_id
+        )
         return Standing(user, row.institution_type, int(row.version))
 
     async def _disabled_here_or_above(self, status: str, path: str) -> bool:
@@ -428,8 +443,7 @@ class OidcService:
         database about its head offices (their ids are on its path)."""
         if status != InstitutionStatus.active.value:
             return True
-        ancestors = [uuid.UUID(part) for part in path.strip("/").split("/")[:-1]]
-        return await self.repo.any_disabled(ancestors)
+        return await self.repo.any_disabled(ancestors_on(path))
 
     async def _user_tokens(
         self,
@@ -440,13 +454,15 @@ class OidcService:
         session_id: uuid.UUID | None,
         family: uuid.UUID,
         parent: uuid.UUID | None,
+        jti: str,
         *,
         nonce: str | None = None,
-    ) -> tuple[dict[str, Any], str]:
+    ) -> dict[str, Any]:
+        """The access token (`jti`), ID token and rotated refresh token of a user's grant."""
         user = standing.user
-        token, jti, expires_in = await self._access_token(
+        token, expires_in = await self._access_token(
             client, str(user.id), user.institution_id, standing.institution_type,
-            standing.version, scope,
+            standing.version, scope, jti,
         )  # fmt: skip
         answer: dict[str, Any] = {
             "access_token": token,
@@ -498,7 +514,7 @@ class OidcService:
                 claims["name"] = user.display_name
                 claims["preferred_username"] = user.username
             answer["id_token"] = await self.keys.sign(claims)
-        return answer, jti
+        return answer
 
     async def _access_token(
         self,
@@ -508,9 +524,9 @@ class OidcService:
         org_type: str,
         entitlement_version: int,
         scope: list[str],
-    ) -> tuple[str, str, int]:
+        jti: str,
+    ) -> tuple[str, int]:
         now = int(utcnow().timestamp())
-        jti = secrets.token_urlsafe(16)
         lifetime = self.settings.access_token_seconds
         claims = {
             "iss": self.issuer,
@@ -525,7 +541,7 @@ class OidcService:
             "ent_ver": entitlement_version,
             "scope": " ".join(scope),
         }
-        return await self.keys.sign(claims, token_type=ACCESS_TOKEN_TYPE), jti, lifetime
+        return await self.keys.sign(claims, token_type=ACCESS_TOKEN_TYPE), lifetime
 
     # -- revocation -------------------------------------------------------------------------------
     async def _revoke_jtis(self, jtis: list[str], now: datetime, reason: str) -> None:

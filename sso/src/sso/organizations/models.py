@@ -47,7 +47,12 @@ class Institution(Base):
     @property
     def ancestor_ids(self) -> list[uuid.UUID]:
         """Root first, itself excluded."""
-        return [uuid.UUID(part) for part in self.path.strip("/").split("/")[:-1]]
+        return ancestors_on(self.path)
+
+
+def ancestors_on(path: str) -> list[uuid.UUID]:
+    """The head offices on an institution's `path`, root first, the institution excluded."""
+    return [uuid.UUID(part) for part in path.strip("/").split("/")[:-1]]
 
 
 def path_segment(institution_id: uuid.UUID) -> str:

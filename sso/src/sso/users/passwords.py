@@ -7,6 +7,7 @@ milliseconds of CPU and 19 MiB by design, which must not stall the event loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import string
 
@@ -21,13 +22,8 @@ class Passwords:
     """argon2id with the settings' parameters (m, t, p); 16-byte salt, 32-byte hash."""
 
     def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-            hash_len=32,
-            salt_len=16,
-            type=Type.ID,
+        self._hasher = _hasher(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
         )
 
     def hash_now(self, password: str) -> str:
@@ -60,6 +56,20 @@ class Passwords:
 
 
 _DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+@functools.cache
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    # One per parameter set and process: a PasswordHasher validates its parameters when built,
+    # which every request's services would otherwise pay for (a token grant builds them too).
+    return PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=parallelism,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
 
 
 _CLASSES = (

@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sso.audit.models import AuditEvent
 from sso.db import UtcDateTime
 from sso.organizations.models import Institution
 from sso.organizations.repository import subtree_clause
@@ -32,9 +34,86 @@ class UserFilter:
     limit: int = 50
 
 
+_users_t = cast(Table, User.__table__)
+_inst_t = cast(Table, Institution.__table__)
+_audit_t = cast(Table, AuditEvent.__table__)
+_u, _i = _users_t.c, _inst_t.c
+# The login's statements, built once on the tables (no ORM object, no compile per request).
+_SIGN_IN_COLUMNS = (
+    *(_u[name] for name in (
+        "id", "username", "display_name", "institution_id", "status", "password_hash",
+        "must_change_password", "failed_attempts", "locked_until", "last_login_at",
+    )),
+    _i.status.label("institution_status"),
+    _i.path.label("institution_path"),
+)  # fmt: skip
+_SIGN_IN_CANDIDATE = (
+    select(*_SIGN_IN_COLUMNS)
+    .select_from(_users_t.join(_inst_t, _i.id == _u.institution_id))
+    .where(_u.username_key == bindparam("key"))
+)
+_INSERT_AUDIT = insert(_audit_t)
+# PostgreSQL: the user's sign-in and its audit row in one statement (a data-modifying WITH).
+_AUDIT_CTE = (
+    insert(_audit_t)
+    .values({c.name: bindparam(f"a_{c.name}", type_=c.type) for c in _audit_t.c})
+    .cte("audited")
+)
+
+
+def _signed_in_statement(clear_failures: bool, new_hash: bool, audited: bool) -> Any:
+    values: dict[str, Any] = {"last_login_at": bindparam("u_now", type_=_u.last_login_at.type)}
+    if clear_failures:
+        values.update(failed_attempts=0, locked_until=None)
+    if new_hash:
+        values["password_hash"] = bindparam("u_hash", type_=_u.password_hash.type)
+    statement = update(_users_t).where(_u.id == bindparam("u_id")).values(values)
+    return statement.add_cte(_AUDIT_CTE) if audited else statement
+
+
+#: (clear failures, new hash, with the audit row) → the statement
+_SIGNED_IN = {
+    (c, h, a): _signed_in_statement(c, h, a)
+    for c in (False, True)
+    for h in (False, True)
+    for a in (False, True)
+}
+
+
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def sign_in_candidate(self, username: str) -> Row[*tuple[Any, ...]] | None:
+        """The user a login names (its columns, without roles) with its institution's `status`
+        and `path`, as plain columns in one statement."""
+        rows = await self.session.execute(_SIGN_IN_CANDIDATE, {"key": username.casefold()})
+        return rows.one_or_none()
+
+    async def signed_in(
+        self,
+        user_id: uuid.UUID,
+        now: datetime,
+        audit: dict[str, Any],
+        *,
+        clear_failures: bool,
+        new_hash: str | None,
+    ) -> None:
+        """A successful sign-in: `last_login_at`, the failure count and lock cleared when there
+        were any, an upgraded hash when given — and the sign-in's audit row; one statement on
+        PostgreSQL, two elsewhere."""
+        params: dict[str, Any] = {"u_id": user_id, "u_now": now}
+        if new_hash is not None:
+            params["u_hash"] = new_hash
+        bind = self.session.bind
+        rehashed = new_hash is not None
+        if bind is not None and bind.dialect.name == "postgresql":
+            params.update({f"a_{c.name}": None for c in _audit_t.c})
+            params.update({f"a_{k}": v for k, v in audit.items()})
+            await self.session.execute(_SIGNED_IN[clear_failures, rehashed, True], params)
+            return
+        await self.session.execute(_SIGNED_IN[clear_failures, rehashed, False], params)
+        await self.session.execute(_INSERT_AUDIT, audit)
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id, populate_existing=True)

@@ -9,18 +9,18 @@ lockout ineffective).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from sso.actors import Actor, PlatformOperatorRequired
-from sso.audit.service import AuditService
+from sso.audit.service import AuditService, audit_row
 from sso.config import Settings
 from sso.db import utcnow
 from sso.organizations.errors import UnknownInstitution
-from sso.organizations.models import Institution
+from sso.organizations.models import Institution, ancestors_on
 from sso.organizations.repository import InstitutionRepository
 from sso.paging import decode_cursor, encode_cursor
 from sso.roles.models import Role
@@ -52,9 +52,33 @@ class AuthFailure(StrEnum):
     account_disabled = "account_disabled"
 
 
+@dataclass(frozen=True, slots=True)
+class SignInUser:
+    """What a sign-in reads of a user, as plain columns (no ORM object on the login path)."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    institution_id: uuid.UUID
+    status: str
+    password_hash: str | None
+    must_change_password: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> SignInUser:
+        return cls(
+            row.id, row.username, row.display_name, row.institution_id, row.status,
+            row.password_hash, row.must_change_password, row.failed_attempts, row.locked_until,
+            row.last_login_at,
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class AuthResult:
-    user: User | None
+    user: SignInUser | None
     failure: AuthFailure | None
 
     @property
@@ -69,7 +93,7 @@ class UserNotFound(NotFound):
         super().__init__(f"No user {user_id}.")
 
 
-def is_locked(user: User, now: datetime) -> bool:
+def is_locked(user: User | SignInUser, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
@@ -366,7 +390,7 @@ class UserService:
         self,
         actor: Actor,
         action: str,
-        user: User,
+        user: User | SignInUser,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         detail: str | None = None,
@@ -391,8 +415,8 @@ class UserService:
         """The password check. Order matters: a locked account answers `account_locked`
         without looking at the password (no oracle while locked); a disabled one answers
         `account_disabled` only to the right password."""
-        user = await self.repo.by_username(username)
-        if user is None:
+        row = await self.repo.sign_in_candidate(username)
+        if row is None:
             await self.passwords.verify(None, password)  # same work as for a real user
             self.audit.record(
                 Actor("anonymous", None, False, None, request_id),
@@ -403,6 +427,7 @@ class UserService:
                 detail=AuthFailure.invalid_credentials.value,
             )
             return AuthResult(None, AuthFailure.invalid_credentials)
+        user = SignInUser.of(row)
         actor = Actor(str(user.id), user.institution_id, False, None, request_id)
         now = utcnow()
         if is_locked(user, now):
@@ -415,25 +440,36 @@ class UserService:
         if not await self.passwords.verify(user.password_hash, password):
             await self._count_failure(user, actor, now)
             return AuthResult(user, AuthFailure.invalid_credentials)
-        if user.status != UserStatus.active.value or await self._institution_disabled(user):
+        if user.status != UserStatus.active.value or await self._disabled_here_or_above(
+            row.institution_status, row.institution_path
+        ):
             self._record(
                 actor, "authentication.failed", user, None, None, AuthFailure.account_disabled.value
             )
             return AuthResult(user, AuthFailure.account_disabled)
         cleared = user.failed_attempts != 0 or user.locked_until is not None
-        if cleared:  # most sign-ins follow no failure: no UPDATE (and no re-read) for them
-            await self.repo.clear_failures(user.id)
         assert user.password_hash is not None
+        new_hash = None
         if self.passwords.needs_rehash(user.password_hash):
             # Parameters were raised since this hash was made: upgrade it while we know the
             # password.
-            user.password_hash = await self.passwords.hash(password)
-        user.last_login_at = now
-        await self.repo.flush()
-        self._record(actor, "authentication.succeeded", user, None, None)
-        return AuthResult(await self.repo.get(user.id) if cleared else user, None)
+            new_hash = await self.passwords.hash(password)
+        audit = audit_row(
+            actor, "authentication.succeeded", target_type="user", target_id=user.id,
+            label=user.username, institution_id=user.institution_id,
+        )  # fmt: skip
+        await self.repo.signed_in(user.id, now, audit, clear_failures=cleared, new_hash=new_hash)
+        signed_in = replace(user, last_login_at=now, password_hash=new_hash or user.password_hash)
+        if cleared:
+            signed_in = replace(signed_in, failed_attempts=0, locked_until=None)
+        return AuthResult(signed_in, None)
 
-    async def _count_failure(self, user: User, actor: Actor, now: datetime) -> None:
+    async def _disabled_here_or_above(self, status: str, path: str) -> bool:
+        if status != "active":
+            return True
+        return await self.institutions.any_disabled(ancestors_on(path))
+
+    async def _count_failure(self, user: SignInUser, actor: Actor, now: datetime) -> None:
         attempts = await self.repo.count_failure(user.id)
         self._record(
             actor, "authentication.failed", user, None, None, AuthFailure.invalid_credentials.value
