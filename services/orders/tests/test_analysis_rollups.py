@@ -10,15 +10,20 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 
 from orders.analysis.models import AnalysisRollupState
 from orders.analysis.refresh import RollupRefresher
 from orders.analysis.repository import AnalysisRepository, Scope
-from orders.analysis.schemas import AnalysisScope, CouponTargetsQuery, ReviewsQuery
+from orders.analysis.schemas import (
+    AnalysisScope,
+    CouponTargetsQuery,
+    ReviewsQuery,
+    TotalsQuery,
+)
 from orders.analysis.service import STEPS, AnalysisService, _percentiles, split_scope
-from orders.order.models import Order, RedemptionFact
-from orders.order.service import instants
+from orders.order.models import Order, OrderMonthlyTotal, RedemptionFact
+from orders.order.service import BUSINESS_TZ, instants
 from servicekit.auth import Principal
 
 ANALYST = ("orders.analysis.query",)
@@ -95,6 +100,29 @@ async def _arrange(api: Any, db: Any, org: uuid.UUID, rng: random.Random, n: int
                 .where(RedemptionFact.order_id == uuid.UUID(order["id"]))
                 .values(created_at=created)
             )
+    # The monthly summary as the write path would have kept it for orders created then.
+    async with db.sessionmaker() as session, session.begin():
+        t = OrderMonthlyTotal
+        await session.execute(delete(t).where(t.customer_org_id == org))
+        found = await session.execute(
+            select(Order.created_at, Order.category, Order.status, Order.amount_fen).where(
+                Order.customer_org_id == org
+            )
+        )
+        totals: dict[tuple[str, str, str], list[int]] = {}
+        for at, category, status, fen in found.all():
+            key = (at.astimezone(BUSINESS_TZ).strftime("%Y-%m"), category, status)
+            totals.setdefault(key, [0, 0])
+            totals[key][0] += 1
+            totals[key][1] += fen
+        await session.execute(
+            insert(t),
+            [
+                {"month": m, "customer_org_id": org, "category": c, "status": s, "count": n,
+                 "amount_fen": fen}
+                for (m, c, s), (n, fen) in totals.items()
+            ],
+        )  # fmt: skip
     return ids
 
 
@@ -122,6 +150,11 @@ async def _answers(db: Any, org: uuid.UUID, *, rollups: bool) -> list[Any]:
                 out.append(await service.usage(scope, principal))
                 for by in ("product", "merchant"):
                     out.append(await service.reviews(ReviewsQuery(**params, **named, by=by), principal))  # fmt: skip
+            if who is None and not named:  # closed months' totals from the status rollup
+                for params in [*SCOPES, {"created_from": date(2026, 8, 1), "created_to": date(2026, 9, 30)}]:  # fmt: skip
+                    for by in (["customer_org_id", "status"], ["period", "status"], ["status"]):
+                        query = TotalsQuery(**params, by=by)
+                        out.append(await service.totals(query, principal))
             for as_of in (date(2026, 8, 20), date(2026, 9, 30), date(2026, 11, 30)):
                 query = CouponTargetsQuery(as_of=as_of, min_redemptions=1, min_reviews=1, limit=1000)  # fmt: skip
                 out.append(await service.coupon_targets(query, principal))
@@ -150,6 +183,15 @@ async def test_rollups_answer_as_the_orders_do(api: Any, db: Any) -> None:
     body = response.json()
     assert body["rollups_as_of"] is not None
     assert {k: v for k, v in body.items() if k != "rollups_as_of"} == direct[4]  # SCOPES[1]
+    operator = api.headers(api.org_a, ANALYST, operator=True, subject="ops")
+    response = await api.client.get(
+        "/v1/orders/analysis/totals",
+        params={"by": ["customer_org_id", "status"], "created_from": "2026-07-01"},
+        headers=operator,
+    )
+    totals = response.json()
+    assert totals["rollups_as_of"] is not None
+    assert [r["count"] for r in totals["rows"] if r["customer_org_id"] == str(org)] == [24]
 
     # New orders and reviews in old months: the rollups lag until the next refresh.
     earlier = await _arrange(api, db, org, random.Random(6), 8)

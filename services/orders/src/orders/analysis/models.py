@@ -120,6 +120,19 @@ class PlatformReviewRollup(_Reviews, Base):
     __tablename__ = "analysis_review_scores_all"
 
 
+class StatusTotalsRollup(Base):
+    """order_monthly_totals without the category: count and amount per month, institution
+    and status — what a platform-wide "by institution × status" reads (a quarter of the rows)."""
+
+    __tablename__ = "analysis_status_totals"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    customer_org_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
 class CouponUsageRollup(Base):
     """Per institution and Shanghai day of coupon use (`used_day`, YYYY-MM-DD): redemptions,
     their amount, the latest use, and their reviews — what the coupon-target rule sums over

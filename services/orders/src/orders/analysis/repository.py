@@ -43,6 +43,7 @@ from orders.analysis.models import (
     CycleHistogram,
     CycleOperator,
     ReviewRollup,
+    StatusTotalsRollup,
     UsageRollup,
 )
 from orders.order.models import Order, OrderMonthlyTotal, OrderReview, RedemptionFact
@@ -311,6 +312,31 @@ class AnalysisRepository:
             self._rollup_where(query, t, months, scope, principal)
         )).all()  # fmt: skip
         return [(int(s), str(o), int(n)) for s, o, n in rows]
+
+    async def rolled_up_status_totals(
+        self, months: tuple[str | None, str], by: Sequence[str], principal: Principal
+    ) -> list[tuple[str | None, str | None, str | None, uuid.UUID | None, int, int]]:
+        """`monthly_totals` over every category and institution, by any of period, status and
+        institution, from the rollup of closed months (a platform operator's question)."""
+        t = StatusTotalsRollup
+        dimensions: dict[str, Any] = {
+            "period": t.month,
+            "status": t.status,
+            "customer_org_id": t.customer_org_id,
+        }
+        grouped = [column for name, column in dimensions.items() if name in by]
+        query = select(*grouped, func.sum(t.count), func.sum(t.amount_fen))
+        if grouped:
+            query = query.group_by(*grouped)
+        query = self._rollup_where(query, t, months, Scope(), principal, categories=False)
+        names = [n for n in dimensions if n in by]
+        result: list[tuple[str | None, str | None, str | None, uuid.UUID | None, int, int]] = []
+        for row in (await self.session.execute(query)).all():
+            values = dict(zip(names, row, strict=False))
+            if row[-2]:
+                result.append((values.get("period"), None, values.get("status"),
+                               values.get("customer_org_id"), int(row[-2]), int(row[-1])))  # fmt: skip
+        return result
 
     async def rolled_up_usage(
         self, months: tuple[str | None, str], scope: Scope, principal: Principal

@@ -34,10 +34,17 @@ from orders.analysis.models import (
     CycleHistogram,
     CycleOperator,
     ReviewRollup,
+    StatusTotalsRollup,
     UsageRollup,
 )
 from orders.analysis.repository import bucket_of, seconds_between
-from orders.order.models import Order, OrderReview, OrderStatusChange, RedemptionFact
+from orders.order.models import (
+    Order,
+    OrderMonthlyTotal,
+    OrderReview,
+    OrderStatusChange,
+    RedemptionFact,
+)
 
 #: The cycle-time steps by index (see models.CREATORS): (start, end, who took the step).
 STEP_COLUMNS: tuple[tuple[Any, Any, Any], ...] = (
@@ -54,7 +61,12 @@ USAGE_COLUMNS: tuple[Any, ...] = (
     RedemptionFact.used_weekday,
 )
 
-ROLLUPS: tuple[Any, ...] = (*PLATFORM_ROLLUPS, *PLATFORM_ROLLUPS.values(), CouponUsageRollup)
+ROLLUPS: tuple[Any, ...] = (
+    *PLATFORM_ROLLUPS,
+    *PLATFORM_ROLLUPS.values(),
+    CouponUsageRollup,
+    StatusTotalsRollup,
+)
 
 
 class RollupRepository:
@@ -144,6 +156,18 @@ class RollupRepository:
         await self._usage(month, created)
         await self._reviews(month, created)
         await self._coupon_usage(month, created)
+        await self._status_totals(month)
+
+    async def _status_totals(self, month: str) -> None:
+        t = OrderMonthlyTotal
+        query = (
+            select(t.month, t.customer_org_id, t.status, func.sum(t.count), func.sum(t.amount_fen))
+            .where(t.month == month)
+            .group_by(t.month, t.customer_org_id, t.status)
+            .having(func.sum(t.count) > 0)
+        )
+        target = ["month", "customer_org_id", "status", "count", "amount_fen"]
+        await self.session.execute(insert(StatusTotalsRollup).from_select(target, query))
 
     def _orders_of(self, query: Any, created: tuple[datetime, datetime]) -> Any:
         return query.where(Order.created_at >= created[0], Order.created_at < created[1])

@@ -79,6 +79,12 @@ class Totals(BaseModel):
     rows: list[TotalsRow]
     count: int
     amount: AmountCNY
+    rollups_as_of: datetime | None = Field(
+        default=None,
+        description="Set when closed months were read from the rollup by status (a platform-"
+        "wide question without categories): when it was last refreshed. Null: read from the "
+        "monthly summary kept with every change.",
+    )
 
 
 class Operator(BaseModel):

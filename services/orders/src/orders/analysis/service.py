@@ -13,6 +13,7 @@ bucket — within the bucket width (~1.09 %) of the exact percentile.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -77,9 +78,31 @@ class AnalysisService:
     async def totals(self, query: TotalsQuery, principal: Principal) -> Totals:
         by = [d.value for d in query.by]
         months = _whole_months(query)
+        as_of = None
         if months is not None and (query.period == Period.month or "period" not in by):
-            # Whole months: the monthly summary answers without reading every order.
-            rows = await self.repo.monthly_totals(_scope(query), months, by, principal)
+            # Whole months: the monthly summary answers without reading every order; over the
+            # whole platform without categories, closed months from its rollup by status.
+            through, refreshed = await self.repo.rollup_coverage() if self.rollups else (None, None)
+            first, last = months
+            if (
+                through is not None
+                and principal.platform_operator
+                and query.customer_org_id is None
+                and not query.category
+                and "category" not in by
+                and (first is None or first <= through)
+            ):
+                rolled = (first, through if last is None else min(last, through))
+                rows = list(await self.repo.rolled_up_status_totals(rolled, by, principal))
+                after = _next_month(through)
+                if last is None or last >= after:
+                    rows += await self.repo.monthly_totals(
+                        _scope(query), (after, last), by, principal
+                    )
+                rows = _merge_totals(rows)
+                as_of = refreshed
+            else:
+                rows = await self.repo.monthly_totals(_scope(query), months, by, principal)
         else:
             rows = await self.repo.totals(_scope(query), query.period.value, by, principal)
         return Totals(
@@ -98,6 +121,7 @@ class AnalysisService:
             ],
             count=sum(r[4] for r in rows),
             amount=Money.from_fen(sum(r[5] for r in rows)).amount,
+            rollups_as_of=as_of,
         )
 
     async def cycle_times(self, query: AnalysisScope, principal: Principal) -> CycleTimes:
@@ -342,6 +366,21 @@ def _operators(counts: Counter[str]) -> list[Operator]:
     return [
         Operator(by=by, count=n) for by, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
     ]
+
+
+#: A totals row: (period, category, status, institution, count, fen).
+TotalsTuple = tuple[str | None, str | None, str | None, Any, int, int]
+
+
+def _merge_totals(rows: Sequence[TotalsTuple]) -> list[TotalsTuple]:
+    """Rows of the same key added (rollup + live months), in the SQL's order (nulls last)."""
+    merged: dict[tuple[Any, ...], list[int]] = {}
+    for period, category, status, org, n, fen in rows:
+        counts = merged.setdefault((period, category, status, org), [0, 0])
+        counts[0] += n
+        counts[1] += fen
+    ordered = sorted(merged.items(), key=lambda i: [(v is None, v or "") for v in i[0]])
+    return [(p, c, s, o, n, fen) for (p, c, s, o), (n, fen) in ordered if n]
 
 
 def _merge_targets(rows: list[TargetRow]) -> list[TargetRow]:

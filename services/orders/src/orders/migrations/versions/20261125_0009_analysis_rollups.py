@@ -1,6 +1,7 @@
 """analysis rollups: per-month summaries the analyses read instead of every order
 
-Cycle-time histograms and operators, value-added usage, review scores and coupon usage per
+Cycle-time histograms and operators, value-added usage, review scores, coupon usage and
+totals by status per
 Shanghai month of creation and institution (and in `*_all` tables over all institutions), and
 the refresh job's state. Created empty: the refresh job (`python -m orders refresh-analysis`, or the
 worker's loop) fills them; until it has, every analysis reads the orders as before. An index
@@ -102,6 +103,17 @@ def upgrade() -> None:
         ],
     )
     op.create_table(
+        "analysis_status_totals",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("customer_org_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "customer_org_id", "status", name=op.f("pk_analysis_status_totals")
+        ),
+    )
+    op.create_table(
         "analysis_coupon_usage",
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("customer_org_id", sa.Uuid(), nullable=False),
@@ -146,6 +158,7 @@ def downgrade() -> None:
     op.drop_table("analysis_rollup_state")
     op.drop_index("ix_analysis_coupon_usage_used_day", table_name="analysis_coupon_usage")
     op.drop_table("analysis_coupon_usage")
+    op.drop_table("analysis_status_totals")
     for table in ROLLUPS:
         op.drop_index(f"ix_{table}_org_month", table_name=table)
         op.drop_table(table)
