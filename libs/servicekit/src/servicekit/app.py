@@ -54,6 +54,9 @@ def create_app(
         description=definition.description,
         version="0.1.0",
         lifespan=lifespan,
+        # Metrics and logs are servicekit's own (Prometheus, JSON lines); FastAPI's OpenTelemetry
+        # hooks would otherwise look up the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.definition = definition

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -61,36 +61,56 @@ def correlation_scope(correlation_id: str | None) -> Iterator[None]:
         correlation_id_var.reset(token)
 
 
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
+_CORRELATION_ID_KEY = CORRELATION_ID_HEADER.encode()
+#: Routes whose requests are counted but not written to the access log.
+_NOT_LOGGED = frozenset({"/healthz", "/readyz", "/metrics"})
+_MAX_CHILDREN = 4096
+
+
 class RequestContextMiddleware:
-    """Pure ASGI: assigns request/correlation ids, echoes them, logs and measures each request."""
+    """Pure ASGI: assigns request/correlation ids, echoes them, logs and measures each request.
+
+    It runs for every request of every service, so it does as little as it can: it looks for
+    its two headers without building a dict of them all, keeps the metric children per (method,
+    route, status) instead of resolving labels each time, and hands the access-log record
+    straight to the logger's handlers (no caller lookup in the stack)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.log = logging.getLogger("servicekit.access")
+        #: (method, route, status) → (counter child, histogram child)
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = _clean_id(headers.get(REQUEST_ID_HEADER)) or uuid.uuid4().hex
-        correlation_id = _clean_id(headers.get(CORRELATION_ID_HEADER)) or request_id
+        started = time.perf_counter()
+        request_id = correlation_id = None
+        for key, value in scope["headers"]:
+            if key == _REQUEST_ID_KEY:
+                request_id = _clean_id(value.decode("latin-1"))
+            elif key == _CORRELATION_ID_KEY:
+                correlation_id = _clean_id(value.decode("latin-1"))
+        request_id = request_id or os.urandom(16).hex()
+        correlation_id = correlation_id or request_id
         rid_token = request_id_var.set(request_id)
         cid_token = correlation_id_var.set(correlation_id)
+        ids = (
+            (_REQUEST_ID_KEY, request_id.encode("latin-1")),
+            (_CORRELATION_ID_KEY, correlation_id.encode("latin-1")),
+        )
         status = 500
         response_started = False
-        started = time.perf_counter()
 
         async def send_with_ids(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                extra = [
-                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
-                    (CORRELATION_ID_HEADER.encode(), correlation_id.encode()),
-                ]
-                message["headers"] = list(message.get("headers", [])) + extra
+                # A copy: the list may be the response object's own headers.
+                message["headers"] = [*message.get("headers", ()), *ids]
             await send(message)
 
         try:
@@ -107,22 +127,32 @@ class RequestContextMiddleware:
             await internal_error_response(scope["path"])(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or "unmatched"
-            metrics.http_requests.labels(scope["method"], route_path, str(status)).inc()
-            metrics.http_latency.labels(scope["method"], route_path).observe(elapsed)
-            if route_path not in ("/healthz", "/readyz", "/metrics"):
-                self.log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
+            route_path = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"]
+            key = (method, route_path, str(status))
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    metrics.http_requests.labels(*key),
+                    metrics.http_latency.labels(method, route_path),
                 )
+                if len(self._children) < _MAX_CHILDREN:  # methods are the caller's to choose
+                    self._children[key] = children
+            children[0].inc()
+            children[1].observe(elapsed)
+            if route_path not in _NOT_LOGGED and self.log.isEnabledFor(logging.INFO):
+                self._access_log(method, scope["path"], status, elapsed)
             request_id_var.reset(rid_token)
             correlation_id_var.reset(cid_token)
+
+    def _access_log(self, method: str, path: str, status: int, elapsed: float) -> None:
+        """The `request` line, as `log.info("request", extra={...})` would make it."""
+        record = logging.LogRecord(self.log.name, logging.INFO, __file__, 0, "request", None, None)
+        record.method = method
+        record.path = path
+        record.status = status
+        record.duration_ms = round(elapsed * 1000, 2)
+        self.log.handle(record)
 
 
 def _clean_id(value: str | None) -> str | None:

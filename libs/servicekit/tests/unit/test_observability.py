@@ -169,3 +169,17 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> Non
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
     assert 'http_requests_total{method="GET",route="/ids",status="200"}' in metrics.text
+
+
+def _requests_counted(metrics_text: str, route: str) -> float:
+    prefix = f'http_requests_total{{method="GET",route="{route}",status="200"}} '
+    lines = [line for line in metrics_text.splitlines() if line.startswith(prefix)]
+    return float(lines[0].removeprefix(prefix)) if lines else 0.0
+
+
+async def test_metrics_count_every_request(client: httpx.AsyncClient) -> None:
+    before = _requests_counted((await client.get("/metrics")).text, "/ids")
+    for _ in range(3):
+        await client.get("/ids")
+    after = _requests_counted((await client.get("/metrics")).text, "/ids")
+    assert after == before + 3
