@@ -278,3 +278,19 @@ async def test_a_refresh_after_months_closed_computes_them(api: Any, db: Any) ->
     finally:  # the other tests expect this month to be read from the orders
         async with db.sessionmaker() as session, session.begin():
             await session.execute(delete(AnalysisRollupState))
+
+
+async def test_a_change_is_recomputed_once_unless_a_late_commit_shows(api: Any, db: Any) -> None:
+    """The rows between the watermark and what the last refresh saw are counted, not
+    recomputed, unless their count changed (a transaction that committed after it looked)."""
+    refresher = RollupRefresher(db.sessionmaker)
+    await _arrange(api, db, uuid.uuid4(), random.Random(8), 6)
+    first = await refresher.refresh()
+    assert {"2026-07", "2026-08", "2026-09"} <= set(first.months)
+    assert (await refresher.refresh()).months == []
+    async with db.sessionmaker() as session, session.begin():  # as if one was not visible
+        state = await session.get(AnalysisRollupState, 1)
+        assert state is not None and state.steps_seen > 0
+        state.steps_seen -= 1
+    assert {"2026-07", "2026-08", "2026-09"} <= set((await refresher.refresh()).months)
+    assert (await refresher.refresh()).months == []

@@ -170,7 +170,13 @@ class AnalysisRollupState(Base):
     #: The last month whose rollups are complete (None: nothing rolled up yet).
     covered_through: Mapped[str | None] = mapped_column(String(7))
     refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    #: Trajectory rows up to this id are in the rollups.
+    #: Trajectory rows up to this id are in the rollups for sure; those up to step_id_seen
+    #: were seen by the last refresh, `steps_seen` of them after step_id_safe.
     step_id_safe: Mapped[int] = mapped_column(BigInteger, default=0)
-    #: Reviews created from this time on are looked at by the next refresh.
+    step_id_seen: Mapped[int] = mapped_column(BigInteger, default=0)
+    steps_seen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Reviews created before `reviews_since` are in the rollups for sure; the last refresh
+    #: saw `reviews_seen` of those created from then until it started (`reviews_seen_at`).
     reviews_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reviews_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reviews_seen: Mapped[int] = mapped_column(BigInteger, default=0)

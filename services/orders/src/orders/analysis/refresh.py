@@ -11,8 +11,10 @@ or a review. Trajectory rows after the watermark `step_id_safe` and reviews crea
 `reviews_since` name their orders, whose months of creation are recomputed whole; months that
 closed since the last refresh are computed too. The watermarks trail the refresh by twice
 SETTLE_SECONDS: a write transaction (shorter than that) that took its trajectory id or review
-time before the watermark has committed before the refresh started, so nothing is skipped;
-what is rescanned is only recomputed again.
+time before the watermark has committed before the refresh started, so nothing is skipped.
+The rows between the watermark and what the last refresh saw are only counted again (one
+snapshot: REPEATABLE READ on PostgreSQL): their months are recomputed only if a late commit
+changed the count, so a change is normally recomputed once.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orders.analysis.models import AnalysisRollupState
 from orders.analysis.rollup_repository import RollupRepository
 from orders.order.service import BUSINESS_TZ, instants
 
@@ -89,18 +92,17 @@ class RollupRefresher:
         report = RefreshReport(covered_through=last_closed)
         async with self.sessionmaker() as session, session.begin():
             repo = RollupRepository(session)
+            await repo.one_snapshot()
             state = await repo.lock_state()
             if state is None:
                 return RefreshReport(skipped=True)
             watermark = started - timedelta(seconds=2 * SETTLE_SECONDS)
-            safe = await repo.step_id_before(watermark)
+            top = await repo.last_step_id()
             if state.covered_through is None:
                 first = await repo.first_created_at()
                 months = set(_months(_month(first), last_closed)) if first else set()
             else:
-                months = await repo.months_with_steps_after(state.step_id_safe)
-                if state.reviews_since is not None:
-                    months |= await repo.months_with_reviews_since(state.reviews_since)
+                months = await self._changed_months(repo, state, top, started)
                 if state.covered_through < last_closed:  # months closed since
                     months |= set(_months(state.covered_through, last_closed)[1:])
             report.months = sorted(m for m in months if m <= last_closed)
@@ -108,13 +110,34 @@ class RollupRefresher:
                 await repo.recompute(month, _instants(month))
             state.covered_through = last_closed
             state.refreshed_at = started
-            state.step_id_safe = max(state.step_id_safe, safe)
-            state.reviews_since = watermark
+            # What the next refresh rescans, and how many rows it holds now.
+            state.step_id_safe = max(state.step_id_safe, await repo.step_id_before(watermark))
+            state.step_id_seen = max(top, state.step_id_safe)
+            state.steps_seen = await repo.steps_between(state.step_id_safe, state.step_id_seen)
+            state.reviews_since, state.reviews_seen_at = watermark, started
+            state.reviews_seen = await repo.reviews_between(watermark, started)
         if len(report.months) >= BULK_MONTHS:
             async with self.sessionmaker() as session, session.begin():
                 await RollupRepository(session).analyze()
         report.seconds = time.perf_counter() - clock
         return report
+
+    @staticmethod
+    async def _changed_months(
+        repo: RollupRepository, state: AnalysisRollupState, top: int, started: datetime
+    ) -> set[str]:
+        """Months of the rows written since the last refresh, and of the rescanned rows if
+        one of them committed since it looked (their count changed: rows are only added)."""
+        months = await repo.months_with_steps(state.step_id_seen, top)
+        seen = await repo.steps_between(state.step_id_safe, state.step_id_seen)
+        if seen != state.steps_seen:
+            months |= await repo.months_with_steps(state.step_id_safe, state.step_id_seen)
+        if state.reviews_seen_at is not None and state.reviews_since is not None:
+            months |= await repo.months_with_reviews(state.reviews_seen_at, None)
+            seen = await repo.reviews_between(state.reviews_since, state.reviews_seen_at)
+            if seen != state.reviews_seen:
+                months |= await repo.months_with_reviews(state.reviews_since, state.reviews_seen_at)
+        return months
 
 
 async def refresh_forever(

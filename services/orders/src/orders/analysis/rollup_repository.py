@@ -101,7 +101,7 @@ class RollupRepository:
             )
             if exists:
                 return None
-        state = AnalysisRollupState(id=1, step_id_safe=0)
+        state = AnalysisRollupState(id=1, step_id_safe=0, step_id_seen=0, steps_seen=0)
         self.session.add(state)
         await self.session.flush()
         return state
@@ -117,6 +117,26 @@ class RollupRepository:
         return await self.session.get(AnalysisRollupState, 1)
 
     # -- what changed ------------------------------------------------------------------------
+    async def one_snapshot(self) -> None:
+        """Every statement of this transaction sees the same committed rows (PostgreSQL;
+        SQLite's one writer at a time sees them anyway). Call first."""
+        if self._postgres:
+            await self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+    async def last_step_id(self) -> int:
+        return int(await self.session.scalar(select(func.max(OrderStatusChange.id))) or 0)
+
+    async def steps_between(self, after: int, upto: int) -> int:
+        """How many trajectory rows have ids in (after, upto]."""
+        t = OrderStatusChange
+        query = select(func.count()).where(t.id > after, t.id <= upto)
+        return int(await self.session.scalar(query) or 0)
+
+    async def reviews_between(self, since: datetime, before: datetime) -> int:
+        t = OrderReview
+        query = select(func.count()).where(t.created_at >= since, t.created_at < before)
+        return int(await self.session.scalar(query) or 0)
+
     async def step_id_before(self, at: datetime) -> int:
         """The highest trajectory id written before `at` (ids follow the writes' clock closely
         enough: scanned backwards from the newest, stopping at the first older row)."""
@@ -128,15 +148,18 @@ class RollupRepository:
         )
         return int(await self.session.scalar(query) or 0)
 
-    async def months_with_steps_after(self, step_id: int) -> set[str]:
-        """Shanghai months of creation of the orders with a trajectory row after `step_id`
+    async def months_with_steps(self, after: int, upto: int) -> set[str]:
+        """Shanghai months of creation of the orders with a trajectory row in (after, upto]
         (their creation included: its first step is one)."""
-        changed = select(OrderStatusChange.order_id).where(OrderStatusChange.id > step_id)
+        t = OrderStatusChange
+        changed = select(t.order_id).where(t.id > after, t.id <= upto)
         query = select(self._shanghai(Order.created_at, "%Y-%m")).where(Order.id.in_(changed))
         return {m for (m,) in (await self.session.execute(query.distinct())).all()}
 
-    async def months_with_reviews_since(self, since: datetime) -> set[str]:
+    async def months_with_reviews(self, since: datetime, before: datetime | None) -> set[str]:
         reviewed = select(OrderReview.order_id).where(OrderReview.created_at >= since)
+        if before is not None:
+            reviewed = reviewed.where(OrderReview.created_at < before)
         query = select(self._shanghai(Order.created_at, "%Y-%m")).where(Order.id.in_(reviewed))
         return {m for (m,) in (await self.session.execute(query.distinct())).all()}
 

@@ -135,7 +135,11 @@ def upgrade() -> None:
         sa.Column("covered_through", sa.String(length=7), nullable=True),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("step_id_safe", sa.BigInteger(), nullable=False),
+        sa.Column("step_id_seen", sa.BigInteger(), nullable=False),
+        sa.Column("steps_seen", sa.BigInteger(), nullable=False),
         sa.Column("reviews_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reviews_seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reviews_seen", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_rollup_state")),
     )
     op.create_index("ix_order_reviews_created_at", "order_reviews", ["created_at"])
