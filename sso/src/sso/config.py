@@ -1,5 +1,6 @@
 """Settings of sso; every variable is read with the SSO_ prefix."""
 
+import os
 from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -46,6 +47,12 @@ class Settings(ServiceSettings):
     argon2_time_cost: int = Field(default=OWASP_ARGON2_TIME_COST, ge=1)
     #: Lanes (threads) per hash.
     argon2_parallelism: int = Field(default=OWASP_ARGON2_PARALLELISM, ge=1)
+    #: Hashes computed at once per process, in threads of their own (further logins wait for
+    #: one). Default: the CPUs this process may run on but one, left to the event loop; at
+    #: least 1. More than the cores at once costs CPU per hash (each evicts the others' memory).
+    password_hash_threads: int = Field(
+        default_factory=lambda: max(1, len(os.sched_getaffinity(0)) - 1), ge=1
+    )
 
     # -- password policy --------------------------------------------------------------------------
     password_min_length: int = Field(default=10, ge=8)

@@ -106,8 +106,6 @@ async def authorize(request: Request) -> Response:
 
 async def _authorize(request: Request, services: Services) -> Response:
     oidc = services.oidc
-    # Reads and at most one row written (the code): no transaction round trips.
-    await oidc.repo.without_transaction()
     params = dict(request.query_params)
     lang = language(params.get("lang") or params.get("ui_locales"))
     try:
@@ -116,7 +114,10 @@ async def _authorize(request: Request, services: Services) -> Response:
         return _notice(lang, exc.key)
     except OAuthError as exc:
         return _error_redirect(oidc, params, exc)
-    signed_in = await oidc.signed_in(request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:  # reads, then at most one row written (the code): no transaction round trips
+        await oidc.repo.without_transaction()
+    signed_in = await oidc.signed_in(cookie)
     if signed_in is None or "login" in auth.prompt:
         if "none" in auth.prompt:
             return _error_redirect(oidc, params, OAuthError("login_required", "not signed in"))

@@ -10,12 +10,17 @@ import asyncio
 import functools
 import secrets
 import string
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from servicekit.errors import Unprocessable
 from sso.config import Settings
+
+T = TypeVar("T")
 
 
 class Passwords:
@@ -25,19 +30,23 @@ class Passwords:
         self._hasher = _hasher(
             settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
         )
+        self._threads = _threads(settings.password_hash_threads)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
     def hash_now(self, password: str) -> str:
         return self._hasher.hash(password)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await self._run(self._hasher.hash, password)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         """False for a wrong password — and for no usable password, after the same work, so the
         answer takes as long either way (no hint which usernames exist or have a password)."""
         target = stored or await self._dummy_hash()
         try:
-            ok = await asyncio.to_thread(self._hasher.verify, target, password)
+            ok = await self._run(self._hasher.verify, target, password)
         except (VerificationError, InvalidHashError):
             return False
         return bool(ok) and stored is not None
@@ -51,11 +60,19 @@ class Passwords:
         h = self._hasher
         key = (h.time_cost, h.memory_cost, h.parallelism)
         if key not in _DUMMY_HASHES:
-            _DUMMY_HASHES[key] = await asyncio.to_thread(h.hash, secrets.token_urlsafe(16))
+            _DUMMY_HASHES[key] = await self._run(h.hash, secrets.token_urlsafe(16))
         return _DUMMY_HASHES[key]
 
 
 _DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+@functools.cache
+def _threads(count: int) -> ThreadPoolExecutor:
+    """The threads argon2id runs in, per process (not the event loop's default executor): one
+    hash per core at a time — more at once only evict each other's 19 MiB from the caches and
+    cost more CPU each; waiting logins queue here, the event loop keeps serving."""
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="argon2")
 
 
 @functools.cache
