@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.app import DbSession, EventOutbox
-from servicekit.db import unit_of_work
 from servicekit.messaging import Outbox
 from sso.access.repository import AccessRepository
 from sso.access.service import AccessService
@@ -151,7 +150,14 @@ async def services_for(request: Request) -> AsyncIterator[Services]:
     """The request's services in their own unit of work (committed when the block ends
     normally, rolled back on an error), without FastAPI's dependency resolution, which cost
     about a tenth of a grant's CPU on the OpenID Connect endpoints (`/token`, `/authorize`,
-    `/login`). The commit still happens before the response is sent."""
+    `/login`). The commit still happens before the response is sent; a request that read and
+    wrote nothing (the first `/authorize`, the login page) has nothing to commit."""
     state = request.app.state
-    async with asynccontextmanager(unit_of_work)(state.sessionmaker) as session:
-        yield Services(session, state.messaging.outbox, cast(Settings, state.settings))
+    async with state.sessionmaker() as session:
+        try:
+            yield Services(session, state.messaging.outbox, cast(Settings, state.settings))
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

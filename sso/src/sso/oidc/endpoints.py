@@ -149,12 +149,16 @@ def _login_page(
 ) -> HTMLResponse:
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     other = "zh" if lang == "en" else "en"
+    authorize = urlencode(params)
+    switch = (
+        urlencode({**params, "lang": other}) if "lang" in params else f"{authorize}&lang={other}"
+    )
     body = render(
         "login.html",
         lang,
         action=f"{oidc.issuer}/login",
-        switch_url=f"{oidc.issuer}/login?{urlencode({**params, 'lang': other})}",
-        authorize=urlencode(params),
+        switch_url=f"{oidc.issuer}/login?{switch.lstrip('&')}",
+        authorize=authorize,
         csrf_token=oidc.csrf_token(csrf),
         client_name=auth.client.name,
         message=message,
