@@ -15,7 +15,10 @@ What runs (one process, nothing mocked):
   warm-up calls;
 - posting: `finance.ledger.posting.post_entry` in realistic transactions — each transaction
   posts one three-line sale entry and commits — on `--workers` concurrent connections, for
-  `--post-seconds` seconds; entries/s = committed entries / wall time.
+  `--post-seconds` seconds; entries/s = committed entries / wall time. Then 20 entries per
+  transaction (`post_entry` 20 times; one `post_entries` call), and, for comparison, the same
+  session transactions posting nothing (`SELECT 1`): the floor one entry per transaction
+  cannot go below.
 
 Seeding takes minutes: `--keep-db` keeps the database (its name is printed) and `--reuse-db
 NAME` measures on it again without seeding (closings, month balances and the entries posted by
@@ -317,6 +320,33 @@ async def post_throughput(
     }
 
 
+async def transaction_floor(app: Any, workers: int, seconds: float) -> dict[str, Any]:
+    """The same session transactions with nothing posted (`SELECT 1`, commit): what one
+    committed transaction costs by itself — the ceiling of one-entry-per-transaction posting."""
+    from sqlalchemy import text
+
+    sessionmaker = app.state.sessionmaker
+    count = 0
+    stop = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal count
+        while time.monotonic() < stop:
+            async with sessionmaker() as session, session.begin():
+                await session.execute(text("SELECT 1"))
+            count += 1
+
+    started, cpu = time.monotonic(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    elapsed = time.monotonic() - started
+    return {
+        "transactions": count,
+        "per_second": count / elapsed,
+        "cpu_ms": (time.process_time() - cpu) * 1000 / max(count, 1),
+        "workers": workers,
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
@@ -432,6 +462,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await post_throughput(app, args.workers, args.post_seconds, batch, together=t)
                 for batch, t in (rounds if args.only != "reports" else [])
             ]
+            if args.only != "reports":
+                floor = await transaction_floor(app, args.workers, args.post_seconds)
+                results["floor"] = floor
+                print(f"  empty transactions: {floor['per_second']:.0f}/s, "
+                      f"{floor['cpu_ms']:.2f} ms CPU each", file=sys.stderr)  # fmt: skip
             for p in results["posting"]:
                 print(f"  batch {p['batch']}{' together' if p['together'] else ''}: "
                       f"{p['per_second']:.0f} entries/s, {p['cpu_ms']:.2f} ms CPU of this "
@@ -566,6 +601,14 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
             f"{p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms; {p['cpu_ms']:.2f} ms CPU of the "
             "posting process per entry |"
         )
+    floor = results.get("floor")
+    if floor:
+        lines.append(
+            f"| for comparison: the same session transaction posting nothing (`SELECT 1`, "
+            f"commit), {floor['workers']} connections | — | — | {floor['per_second']:,.0f}/s | "
+            f"— | — | {floor['cpu_ms']:.2f} ms CPU of the process per transaction: the unit of "
+            "work's own cost, which one entry per transaction cannot go below |"
+        )
     failed = [t.name for t in timings if not t.met and not t.name.endswith("XLSX")]
     lines += [
         "",
@@ -586,7 +629,14 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
             for p in postings
         )
         + ". Production settings: no pool pre-ping (a liveness round trip before every "
-        "transaction).",
+        "transaction)."
+        + (
+            f" One entry per transaction is bounded by the transaction, not the posting: "
+            f"a session transaction that posts nothing runs {floor['per_second']:,.0f}/s "
+            f"({floor['cpu_ms']:.2f} ms CPU each; SQLAlchemy's session, BEGIN, COMMIT)."
+            if floor
+            else ""
+        ),
         "",
         "Tables and indexes the reports use: `ledger_closing_balances (legal_entity, month, "
         "counterparty_org_id, account_code)` (cumulative sums at each closed month; a period of "

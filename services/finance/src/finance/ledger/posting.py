@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from finance.ledger.models import JournalEntry, JournalLine
+from finance.ledger.models import JournalEntry
 from finance.ledger.repository import LedgerRepository
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from shared_schemas import SellingEntity
@@ -48,6 +48,44 @@ def today_shanghai() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+@dataclass(frozen=True, slots=True)
+class PostedLine:
+    line_no: int
+    account_code: str
+    debit_fen: int
+    credit_fen: int
+    counterparty_org_id: uuid.UUID | None
+    memo: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedEntry:
+    """A journal entry as posted (or as first posted, for a repeated source). Plain values, not
+    an ORM object: building and tracking mapped instances cost more than the INSERT itself."""
+
+    id: uuid.UUID
+    legal_entity: str
+    entry_date: date
+    source_type: str
+    source_id: str
+    memo: str
+    total_fen: int
+    reverses_entry_id: uuid.UUID | None
+    created_by: str
+    created_at: datetime
+    lines: list[PostedLine]
+
+    @classmethod
+    def of(cls, entry: JournalEntry) -> PostedEntry:
+        return cls(
+            entry.id, entry.legal_entity, entry.entry_date, entry.source_type, entry.source_id,
+            entry.memo, entry.total_fen, entry.reverses_entry_id, entry.created_by,
+            entry.created_at,
+            [PostedLine(ln.line_no, ln.account_code, ln.debit_fen, ln.credit_fen,
+                        ln.counterparty_org_id, ln.memo) for ln in entry.lines],
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class EntryDraft:
     """One entry to post with `post_entries`."""
@@ -70,7 +108,7 @@ async def post_entry(
     memo: str,
     lines: Sequence[PostingLine],
     actor: str,
-) -> JournalEntry:
+) -> PostedEntry:
     """Post a balanced entry for a source document once; a repeat returns the first entry.
 
     Raises EntryRejected (422, fields named `lines[i].…`) for an entry that does not balance or
@@ -90,7 +128,7 @@ async def post_entry(
 
 async def post_entries(
     session: AsyncSession, drafts: Sequence[EntryDraft], *, actor: str
-) -> list[JournalEntry]:
+) -> list[PostedEntry]:
     """Post several entries at once (a consumer's batch), in their order; each as `post_entry`
     would (a repeated source returns its first entry). All are checked before anything is
     written: one bad entry rejects the batch, its fields named `entries[k].lines[i].…`. On
@@ -110,7 +148,7 @@ async def post(
     actor: str,
     field_prefix: str = "",
     reverses: uuid.UUID | None = None,
-) -> JournalEntry:
+) -> PostedEntry:
     draft = EntryDraft(legal_entity, entry_date, source_type, source_id, memo, lines)
     posted = await _post_all(
         repo, [draft], actor=actor, prefix=field_prefix, reverses=reverses, batch=False
@@ -126,7 +164,7 @@ async def _post_all(
     batch: bool,
     prefix: str = "",
     reverses: uuid.UUID | None = None,
-) -> list[JournalEntry]:
+) -> list[PostedEntry]:
     for k, draft in enumerate(drafts):
         await _check(repo, draft, f"{prefix}entries[{k}]." if batch else prefix)
     now = datetime.now(UTC)
@@ -150,21 +188,22 @@ async def _post_all(
             for n, line in enumerate(draft.lines, start=1)
         ]  # fmt: skip
     written = await repo.insert_entries(entries, rows)
-    lines_of: dict[uuid.UUID, list[JournalLine]] = {}
+    lines_of: dict[uuid.UUID, list[PostedLine]] = {}
     for row in rows:
         if row["entry_id"] in written:
-            lines_of.setdefault(row["entry_id"], []).append(JournalLine(**row))
-    posted: list[JournalEntry] = []
+            lines_of.setdefault(row["entry_id"], []).append(PostedLine(
+                row["line_no"], row["account_code"], row["debit_fen"], row["credit_fen"],
+                row["counterparty_org_id"], row["memo"]))  # fmt: skip
+    posted: list[PostedEntry] = []
     for k, (draft, values) in enumerate(zip(drafts, entries, strict=True)):
         if values["id"] in written:
-            # Returned as built (not attached to the session: nothing is left for its flush).
-            posted.append(JournalEntry(**values, lines=lines_of[values["id"]]))
+            posted.append(PostedEntry(**values, lines=lines_of[values["id"]]))
             continue
         # Not written: the source was posted before (or by a concurrent transaction that
         # committed first), or the month is closed.
         first = await repo.entry_by_source(draft.source_type, draft.source_id)
         if first is not None:
-            posted.append(first)
+            posted.append(PostedEntry.of(first))
             continue
         closed = await repo.closed_through(draft.legal_entity)
         if closed is None:  # pragma: no cover - neither a repeat nor a closed month
@@ -187,7 +226,7 @@ async def reverse_entry(
     *,
     actor: str,
     entry_date: date | None = None,
-) -> JournalEntry:
+) -> PostedEntry:
     """Post the mirror of an entry (debits become credits), linked to it. An entry is reversed
     once, and a reversing entry is not itself reversed (post a new entry instead)."""
     repo = LedgerRepository(session)

@@ -30,7 +30,7 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def entry_read(entry: JournalEntry) -> EntryRead:
+def entry_read(entry: JournalEntry | posting.PostedEntry) -> EntryRead:
     return EntryRead(
         id=entry.id,
         legal_entity=SellingEntity(entry.legal_entity),
