@@ -31,3 +31,5 @@ class Settings(ServiceSettings):
     job_stale_seconds: float = Field(default=120, ge=0)
     #: How often each API process sweeps for cut-off jobs and expired export files.
     job_sweep_interval_seconds: float = Field(default=60, gt=0)
+    #: How often the worker refreshes the analysis rollups of closed months.
+    analysis_refresh_seconds: float = Field(default=60, gt=0)

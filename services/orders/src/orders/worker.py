@@ -6,19 +6,19 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from orders.analysis.refresh import refresh_forever, refresh_interval_seconds
+from orders.analysis.refresh import refresh_forever
+from orders.config import Settings
 from orders.main import definition
 from servicekit import worker
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.observability import configure_logging
-from servicekit.settings import ServiceSettings
 
 
-async def run(settings: ServiceSettings) -> None:
+async def run(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     stop = asyncio.Event()
     refresher = asyncio.create_task(
-        refresh_forever(create_sessionmaker(engine), refresh_interval_seconds(), stop)
+        refresh_forever(create_sessionmaker(engine), settings.analysis_refresh_seconds, stop)
     )
     try:
         await worker.run(definition, settings)  # until SIGINT/SIGTERM
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv:  # --check, replay-dlq, --help: servicekit's worker commands
         worker.main(definition, argv)
         return
-    settings = definition.settings_factory()
+    settings = Settings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     asyncio.run(run(settings))
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,11 +39,6 @@ BULK_MONTHS = 6
 SETTLE_SECONDS = 60
 
 log = logging.getLogger("orders.analysis.refresh")
-
-
-def refresh_interval_seconds() -> float:
-    """`ORDERS_ANALYSIS_REFRESH_SECONDS` (default 60): how often the worker refreshes."""
-    return float(os.environ.get("ORDERS_ANALYSIS_REFRESH_SECONDS", "60"))
 
 
 @dataclass
