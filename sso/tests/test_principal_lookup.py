@@ -68,6 +68,7 @@ async def test_a_partner_clients_lookup_covers_only_the_entries_its_scopes_name(
         "GET", "/v1/internal/principals/partner-lookup-test", as_=_gateway(admin)
     )
     assert found["kind"] == "client"
+    assert found["display_name"] == "合作方"  # the name services show in their trails
     assert found["active"] is True
     assert found["scopes"] == ["insurance.read"]
     assert list(found["functions"]) == ["insurance"]  # finance is held, but not in its scopes

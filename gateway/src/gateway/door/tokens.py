@@ -37,6 +37,10 @@ class InternalTokens:
             "op": access.platform_operator,
             "rid": request_id,
         }
+        # A label for the trails services keep (who moved an order); the subject stays the id.
+        name = access.display_name or access.username
+        if name:
+            claims["name"] = name
         if not access.platform_operator and access.visible_org_ids:
             claims["orgs"] = list(access.visible_org_ids)
         token, expires = self._mint(entry, claims, now)

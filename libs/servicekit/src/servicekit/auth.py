@@ -43,6 +43,9 @@ class Principal:
     platform_operator: bool = False
     #: Institutions this principal may see besides its own (its subtree), when not an operator.
     visible_org_ids: frozenset[UUID] = field(default_factory=frozenset)
+    #: The caller's name as sso knew it when the gateway vouched (a user's display name, a
+    #: partner client's name): a label for trails people read, never an identity (use subject).
+    name: str | None = None
 
     def can(self, function: str) -> bool:
         return function in self.functions
@@ -161,6 +164,7 @@ def _principal(claims: dict[str, Any], entry: str) -> Principal:
         request_id=claims.get("rid"),
         platform_operator=bool(claims.get("op", False)),
         visible_org_ids=frozenset(UUID(o) for o in claims.get("orgs", [])),
+        name=claims.get("name") or None,
     )
 
 

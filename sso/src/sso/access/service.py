@@ -204,6 +204,7 @@ class AccessService:
             subject=client.client_id,
             kind="client",
             active=active,
+            display_name=client.name,
             scopes=list(client.scopes),
             institution=_institution(institution),
             platform_operator=False,
