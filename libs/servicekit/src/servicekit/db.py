@@ -10,7 +10,18 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, Table, bindparam, event, func, insert, select
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    MetaData,
+    Select,
+    Table,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -135,13 +146,21 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if session.get_bind().dialect.name != "postgresql":
         await session.execute(insert(table), list(rows))
         return
+    names, given = unnest_rows(table, rows)
+    await session.execute(insert(table).from_select(names, given))
+
+
+def unnest_rows(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Select[Any]]:
+    """PostgreSQL: rows (all with the same keys) as `SELECT … FROM unnest(<one array per
+    column>)`, in their order, and the column names — for `insert(table).from_select(…)`, with
+    or without an ON CONFLICT clause. The statement's text is the same for any number of rows."""
     names = list(rows[0])
     arrays = [
         bindparam(f"a_{n}", value=[r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type))
         for n in names
     ]
     given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-    await session.execute(insert(table).from_select(names, select(*(given.c[n] for n in names))))
+    return names, select(*(given.c[n] for n in names))
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,6 +8,7 @@ where the group and its committed offsets are the point.
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -539,12 +540,15 @@ class BatchRecorder:
         self.group = group
         self.calls: list[list[uuid.UUID]] = []
         self.in_batch: list[bool] = []
+        #: Whether the cyclic garbage collector was on during each call.
+        self.collector_on: list[bool] = []
         self.failing: set[uuid.UUID] = set()
         self.followups = followups
 
     async def __call__(self, events: list[Any], ctx: HandlerContext) -> None:
         self.calls.append([e.event_id for e in events])
         self.in_batch.append(ctx.in_batch)
+        self.collector_on.append(gc.isenabled())
         assert ctx.event is None
         await ctx.session.execute(
             Recorder.notes.insert(),
@@ -641,6 +645,9 @@ async def test_batch_handler_gets_the_batch_in_partition_order_without_duplicate
         [e.event_id for e in events if e is not done_before],
     ]
     assert handler.in_batch == [False, True]
+    # The collector is paused while a polled batch is handled, and on again afterwards.
+    assert handler.collector_on == [False, False]
+    assert gc.isenabled()
     for event in events:
         assert await notes_for(sessionmaker, notes_table, consumer.group_id, event) == 1
         assert await followups_of(sessionmaker, tables, event) == 1
@@ -671,6 +678,9 @@ async def test_a_failing_event_of_a_batch_is_dead_lettered_alone(
     ids = [good1.event_id, poison.event_id, good2.event_id]
     assert handler.calls == [ids, ids[:1], ids[1:2], ids[1:2], ids[2:]]
     assert handler.in_batch == [True, False, False, False, False]
+    # Paused for the batch attempt only: the one-by-one redo runs with the collector on.
+    assert handler.collector_on == [False, True, True, True, True]
+    assert gc.isenabled()
     for good in (good1, good2):
         assert await notes_for(sessionmaker, notes_table, consumer.group_id, good) == 1
         assert await followups_of(sessionmaker, tables, good) == 1
