@@ -15,6 +15,7 @@ or take away (reversed).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Self
 from uuid import UUID
 
@@ -36,7 +37,7 @@ class OrderShare(ContractModel):
     @field_validator("amount")
     @classmethod
     def _positive(cls, value: Money) -> Money:
-        if value <= Money.zero():
+        if value.amount <= 0:  # the Decimal itself: no Money to build per share
             raise ValueError("an order's share must be positive")
         return value
 
@@ -54,9 +55,13 @@ class OrdersCovered(EventPayload):
         ids = [share.order_id for share in self.orders]
         if len(set(ids)) != len(ids):
             raise ValueError("an order appears more than once in orders; merge its shares")
-        total = sum((share.amount for share in self.orders), Money.zero())
-        if total != self.amount:
-            raise ValueError(f"the orders' shares add up to {total}, not to amount {self.amount}")
+        # Summed as Decimals (exact: every amount has two places), a Money built only for the
+        # message: consumers validate every finance event they receive with this model.
+        total = sum((share.amount.amount for share in self.orders), Decimal(0))
+        if total != self.amount.amount:
+            raise ValueError(
+                f"the orders' shares add up to {Money(amount=total)}, not to amount {self.amount}"
+            )
         return self
 
 
