@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol
 
 from orders.order import lifecycle
@@ -83,7 +84,7 @@ class FinanceReport:
     announces: Trigger | None = None
     reason: str | None = None
 
-    @property
+    @cached_property  # read for every step it causes
     def context(self) -> StepContext:
         """The steps it causes are taken by its actor, caused by its event id."""
         return StepContext(

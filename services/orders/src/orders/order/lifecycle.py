@@ -149,9 +149,14 @@ _NO_MONEY_EXPECTED = frozenset({S.created, S.cancelled, S.closed})
 #: when it moves back to a status before it (a fully reversed invoice).
 MILESTONES: dict[OrderStatus, str] = {S.invoiced: "invoiced_at", S.settled: "settled_at"}
 
+#: status → the steps from it, in table order (looked up for every order a finance event moves).
+_FROM: dict[OrderStatus, tuple[Transition, ...]] = {
+    status: tuple(t for t in TRANSITIONS if t.source == status) for status in OrderStatus
+}
+
 
 def transitions_from(status: OrderStatus) -> tuple[Transition, ...]:
-    return tuple(t for t in TRANSITIONS if t.source == status)
+    return _FROM.get(status, ())
 
 
 def manual_targets(status: OrderStatus) -> list[OrderStatus]:

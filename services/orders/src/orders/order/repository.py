@@ -40,7 +40,7 @@ from orders.order.models import (
     RedemptionFact,
 )
 from servicekit.auth import Principal, scoped
-from servicekit.db import insert_rows
+from servicekit.db import insert_rows, unnest_rows
 
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
@@ -367,14 +367,32 @@ class OrderRepository:
                 deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3])
             )
         ]  # fmt: skip
-        # One statement: the keys are distinct, so no row is touched twice. Passed as a list of
-        # parameter sets (SQLAlchemy batches them into multi-row VALUES from one cached
-        # compilation) instead of `.values(rows)`, which compiles a new statement per batch —
-        # for a batch of finance events touching hundreds of keys that cost more than the SQL.
-        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        # One statement: the keys are distinct, so no row is touched twice.
+        keys = ["month", "customer_org_id", "category", "status"]
+        if dialect == "postgresql":
+            # INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT: one parameter per
+            # column and the same statement (one prepared plan) whatever the batch's size —
+            # a multi-row VALUES list was a new statement for PostgreSQL to parse and plan per
+            # batch, and a parameter set for SQLAlchemy to build per row.
+            names, given = unnest_rows(table, rows)
+            pg_upsert = pg_insert(table).from_select(names, given)
+            await self.session.execute(
+                pg_upsert.on_conflict_do_update(
+                    index_elements=keys,
+                    set_={
+                        "count": table.c.count + pg_upsert.excluded.count,
+                        "amount_fen": table.c.amount_fen + pg_upsert.excluded.amount_fen,
+                    },
+                )
+            )
+            return
+        # Elsewhere a list of parameter sets (SQLAlchemy batches them into multi-row VALUES
+        # from one cached compilation) instead of `.values(rows)`, which compiles a new
+        # statement per batch.
+        upsert = sqlite_insert(table)
         await self.session.execute(
             upsert.on_conflict_do_update(
-                index_elements=["month", "customer_org_id", "category", "status"],
+                index_elements=keys,
                 set_={
                     "count": table.c.count + upsert.excluded.count,
                     "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
