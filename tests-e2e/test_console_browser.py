@@ -261,6 +261,11 @@ def test_an_orders_trajectory_shows_each_step(browser: Any, platform: RunningPla
         "trajectory-item-reconciled",
     ]
     assert "1,234.56" in admin.locator('[data-test="order-amount"]').inner_text()
+    # Each step keeps the name the gateway vouched for beside the id (sso → gateway → orders).
+    detail = api(admin, "GET", f"/api/orders/v1/orders/{order['id']}")
+    me = session["user"]["display_name"]
+    assert me and [s["by_name"] for s in detail["trajectory"]] == [me, me]
+    assert me in steps.nth(1).inner_text()
     shot(admin, "order-detail")
     admin.goto(f"{platform.url}/console/orders/orders")
     admin.wait_for_selector(f'[data-test="order-row-{order["order_no"]}"]', timeout=30_000)

@@ -161,3 +161,28 @@ async def test_the_request_body_is_validated(api: Any, client: Any) -> None:
         )
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+async def test_the_trajectory_names_who_took_each_step(api: Any, finance: Any) -> None:
+    """The gateway's token names the caller; each step taken through a request keeps that name
+    beside the id, so people read 张三 where the id would mean nothing to them. A step that a
+    finance event caused has no name (finance's events carry the actor's id only)."""
+    created = await api.client.post(
+        "/v1/orders", json=api.body(), headers=api.headers(subject="u-1", name="张三")
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()
+    moved = await api.client.post(
+        f"/v1/orders/{order['id']}/transitions",
+        json={"to": "reconciled"},
+        headers=api.headers(subject="u-2", name="李四"),
+    )
+    assert moved.status_code == 200, moved.text
+    await finance.deliver(finance.applied([(order["id"], "100.00")]))
+
+    steps = (await api.get(order["id"]))["trajectory"]
+    assert [(s["to_status"], s["by"], s["by_name"]) for s in steps] == [
+        ("created", "u-1", "张三"),
+        ("reconciled", "u-2", "李四"),
+        ("invoice_applied", "fin-applicant", None),
+    ]

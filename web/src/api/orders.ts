@@ -19,7 +19,7 @@ export interface OrderSummary {
   invoiced_amount: string; settled_amount: string; source_service: string; source_ref: string
   sign_date: string | null; created_by: string; created_at: string; invoiced_at: string | null; settled_at: string | null
 }
-export interface StatusChange { from_status: string | null; to_status: string; at: string; by: string; cause: string | null; note: string | null }
+export interface StatusChange { from_status: string | null; to_status: string; at: string; by: string; by_name?: string | null; cause: string | null; note: string | null }
 export interface Review { id: string; rating: number; text: string | null; tags: string[]; reviewer: string | null; recorded_by: string; created_at: string }
 export interface FinanceRecord {
   event_type: string; event_id: string; document_no: string; amount: string; reason: string | null

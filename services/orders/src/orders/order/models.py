@@ -139,6 +139,9 @@ class OrderStatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     by: Mapped[str] = mapped_column(String(120))
+    #: The name the caller had when it took the step (from the gateway's token): what people
+    #: read in the trajectory. None for steps finance's events caused, and for older rows.
+    by_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     cause: Mapped[str | None] = mapped_column(String(200), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -330,7 +330,12 @@ class StatusChangeRead(BaseModel):
     from_status: OrderStatus | None
     to_status: OrderStatus
     at: datetime
-    by: str
+    by: str = Field(description="Who took the step: a user id, a partner client, or a service.")
+    by_name: str | None = Field(
+        default=None,
+        description="That caller's name when it took the step (a user's display name, a "
+        "partner client's name); null for steps finance's events caused.",
+    )
     cause: str | None
     note: str | None
 

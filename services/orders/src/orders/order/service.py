@@ -77,6 +77,7 @@ class StepContext:
     cause: str | None  # the request id, or the finance event's id
     note: str | None = None
     correlation_id: str | None = None  # defaults to the cause
+    by_name: str | None = None  # the caller's name when it came with the request (a label)
 
 
 class OrderService:
@@ -228,6 +229,7 @@ class OrderService:
             "to_status": OrderStatus.created.value,
             "at": now,
             "by": principal.subject,
+            "by_name": principal.name,
             "cause": request_id_var.get(),
             "note": None,
         }
@@ -358,7 +360,9 @@ class OrderService:
                 order.order_no, status, request.to, lifecycle.manual_targets(status)
             )
         request_id = request_id_var.get()
-        by_hand = StepContext(by=principal.subject, cause=request_id, note=request.note)
+        by_hand = StepContext(
+            by=principal.subject, cause=request_id, note=request.note, by_name=principal.name
+        )
         await self.move(order, step, by_hand)
         # Money finance reported before the order was reconciled takes effect now.
         await self.follow_the_amounts(
@@ -404,6 +408,7 @@ class OrderService:
                 to_status=step.target.value,
                 at=now,
                 by=context.by,
+                by_name=context.by_name,
                 cause=context.cause,
                 note=context.note,
             )
