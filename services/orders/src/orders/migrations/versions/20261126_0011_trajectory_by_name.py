@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "orders_0011"
-down_revision = "orders_0009"
+down_revision = "orders_0010"
 branch_labels = None
 depends_on = None
 
