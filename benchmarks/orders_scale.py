@@ -789,20 +789,14 @@ async def consume(
     `handle_records` for one partition)."""
     phases = {}
     for name, records in finance_records(applied, events, partitions):
-        batch_ms = []
+        polled = polls(records, partitions)
         # The records built above are setup, not consumption: collect them now, so that the
         # full collection their allocation would trigger does not land in the timed loop.
         gc.collect()
         server_before = await server_cpu_seconds(sessionmaker)
         cpu = time.process_time()
         t0 = time.perf_counter()
-        for batches in polls(records, partitions):
-            t = time.perf_counter()
-            if len(batches) == 1:
-                await consumer.handle_records(batches[0])
-            else:
-                await consumer.handle_partitions(batches)
-            batch_ms.append((time.perf_counter() - t) * 1000)
+        batch_ms = await handle_polls(consumer, polled)
         seconds = time.perf_counter() - t0
         client_cpu = time.process_time() - cpu
         server_after = await server_cpu_seconds(sessionmaker)
@@ -827,6 +821,20 @@ def _totals(phases: dict[str, dict[str, Any]], partitions: int) -> dict[str, Any
     return {"phases": phases, "events": total_events, "seconds": total_s, "partitions": partitions,
             "per_second": total_events / total_s, "cpu_ms_per_event": cpu_ms,
             "server_cpu_ms_per_event": server_ms}  # fmt: skip
+
+
+async def handle_polls(consumer: Any, polled: list[list[list[Any]]]) -> list[float]:
+    """Each poll's partition batches to the consumer as its Kafka loop hands them over
+    (`handle_partitions`, or `handle_records` for one partition); each poll's milliseconds."""
+    batch_ms = []
+    for batches in polled:
+        t = time.perf_counter()
+        if len(batches) == 1:
+            await consumer.handle_records(batches[0])
+        else:
+            await consumer.handle_partitions(batches)
+        batch_ms.append((time.perf_counter() - t) * 1000)
+    return batch_ms
 
 
 def polls(records: Sequence[Any], partitions: int) -> list[list[list[Any]]]:
@@ -990,15 +998,8 @@ async def _replica(
     await asyncio.gather(*(connect() for _ in mine[0]))
     ready.put(os.getpid())
     await asyncio.to_thread(go.wait)
-    batch_ms = []
     cpu, start = time.process_time(), time.monotonic()
-    for batches in mine:
-        t = time.perf_counter()
-        if len(batches) == 1:
-            await consumer.handle_records(batches[0])
-        else:
-            await consumer.handle_partitions(batches)
-        batch_ms.append((time.perf_counter() - t) * 1000)
+    batch_ms = await handle_polls(consumer, mine)
     end = time.monotonic()
     out.put({"start": start, "end": end, "cpu": time.process_time() - cpu, "batch_ms": batch_ms})
     await asyncio.to_thread(done.wait, 120)  # the parent reads the backends' CPU first
