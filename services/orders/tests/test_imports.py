@@ -67,6 +67,31 @@ async def test_dry_run_writes_nothing_and_reports_bad_rows_by_column(api: Any) -
     assert lines[2].startswith("5,category,enum,")
 
 
+async def test_a_dry_run_says_what_the_import_would_do_across_chunks(
+    api: Any, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same verdicts as the import, row for row, with chunks of two rows: an order that exists
+    is skipped, a repeat of an earlier row of the file is skipped (same content) or refused
+    (different content, even in a later chunk), another institution's order is refused."""
+    monkeypatch.setattr(app.state.settings, "import_chunk_rows", 2)
+    source = _source()
+    await _upload(api, _csv(api, source, [("old", "1.00")]).encode(), dry_run=False)
+    text = _csv(api, source, [("old", "1.00"), ("r1", "2.00"), ("r1", "2.00"), ("r1", "9.99")])
+    text += f"risk_assessment,receivable,{api.org_b},3.00,{source},r2,2026-11-20,某保险公司\n"
+
+    job = await _upload(api, text.encode())
+
+    assert (job["created"], job["skipped"], job["failed"]) == (1, 2, 2)
+    assert [o["source_ref"] for o in await _orders(api, source)] == ["old"]
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    rows = report.content.decode("utf-8-sig").splitlines()[1:]
+    assert [r.split(",")[:3] for r in rows] == [
+        ["5", "source_ref", "source_ref_reused"],
+        ["6", "customer_org_id", "org_not_visible"],
+    ]
+    assert "an earlier row of this file" in rows[0]
+
+
 async def test_commit_creates_through_the_rest_path_and_reimport_is_idempotent(
     api: Any, db: Any
 ) -> None:

@@ -1,6 +1,6 @@
 """Bulk import (批量导入): a job per uploaded file; rows validated with `OrderCreate` and created
 through `OrderService.create` — the REST path, so each order gets its trajectory and
-`orders.order.created` — or, in a dry run, only checked (`OrderService.preflight`)."""
+`orders.order.created` — or, in a dry run, only sorted out (`OrderService.sort_out`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from orders.imports.parsing import FileProblem, Unit, column_of, to_body
 from orders.imports.repository import ImportRepository
 from orders.jobs.models import UNFINISHED, JobStatus, principal_from_json
 from orders.order.schemas import OrderCreate
-from orders.order.service import ContentKey, OrderService, content_key, source_ref_reused
+from orders.order.service import ContentKey, OrderService
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, NotFound, ProblemError
 
@@ -142,8 +142,11 @@ class ImportService:
                 refuse(
                     unit, [(*column_of(e["loc"])[::-1], e["type"], e["msg"]) for e in exc.errors()]
                 )
-        if job.dry_run:
-            outcomes = [await self._dry(data, principal, seen) for _, data in valid]
+        if job.dry_run:  # what the import would do, one query per chunk, nothing written
+            planned, _ = await self.orders.sort_out(
+                [data for _, data in valid], principal, seen, "an earlier row of this file"
+            )
+            outcomes = ["created" if r is None else r for r in planned]
         else:
             outcomes = await self.orders.create_many([data for _, data in valid], principal)
         for (unit, _), outcome in zip(valid, outcomes, strict=True):
@@ -156,20 +159,3 @@ class ImportService:
         job.processed += sum(len(u.rows) for u in chunk)
         job.touch(JobStatus.running)
         await self.repo.save()
-
-    async def _dry(
-        self, data: OrderCreate, principal: Principal, seen: dict[tuple[str, str], ContentKey]
-    ) -> str | ProblemError:
-        """What creating would do ("created", "skipped" or the refusal), writing nothing."""
-        source = (data.source_service, data.source_ref)
-        try:
-            existing = await self.orders.preflight(data, principal)
-            if existing is not None:
-                return "skipped"
-            earlier = seen.get(source)
-            if earlier is not None and earlier != content_key(data):
-                raise source_ref_reused(data, "an earlier row of this file")
-            seen[source] = content_key(data)
-            return "created" if earlier is None else "skipped"
-        except ProblemError as exc:
-            return exc

@@ -109,18 +109,20 @@ class OrderService:
         self._ensure_same(existing, data)
         return await self._read(existing), False
 
-    async def create_many(
-        self, batch: Sequence[OrderCreate], principal: Principal
-    ) -> list[str | ProblemError]:
-        """`create` for many orders at once (bulk import): per item "created", "skipped" (the
-        same source existed with the same content) or the ProblemError `create` would raise.
-        Same rules, rows and events as `create`, written with a few statements per batch
-        instead of several per order. A repeated reference within the batch is the earlier
-        item's order. If a concurrent creator takes a reference meanwhile, the batch's inserts
-        are rolled back (savepoint) and the items are created one by one."""
+    async def sort_out(
+        self,
+        batch: Sequence[OrderCreate],
+        principal: Principal,
+        fresh: dict[tuple[str, str], ContentKey],
+        earlier_place: str,
+    ) -> tuple[list[str | ProblemError | None], list[int]]:
+        """What `create` would do with each item, with one query for the batch and nothing
+        written: "skipped" (the source exists, or came earlier in `fresh`, with the same
+        content), the ProblemError `create` would raise, or None — to be created, its index
+        listed second. `fresh` collects the sources to create (a dry run carries it over the
+        whole file); `earlier_place` names where a clashing earlier row was."""
         results: list[str | ProblemError | None] = [None] * len(batch)
         existing = await self.repo.by_sources([(d.source_service, d.source_ref) for d in batch])
-        fresh: dict[tuple[str, str], ContentKey] = {}
         todo: list[int] = []
         for i, data in enumerate(batch):
             source = (data.source_service, data.source_ref)
@@ -133,13 +135,25 @@ class OrderService:
                     results[i] = "skipped"
                 elif source in fresh:
                     if fresh[source] != content_key(data):
-                        raise source_ref_reused(data, "an earlier row of this batch")
+                        raise source_ref_reused(data, earlier_place)
                     results[i] = "skipped"
                 else:
                     fresh[source] = content_key(data)
                     todo.append(i)
             except ProblemError as exc:
                 results[i] = exc
+        return results, todo
+
+    async def create_many(
+        self, batch: Sequence[OrderCreate], principal: Principal
+    ) -> list[str | ProblemError]:
+        """`create` for many orders at once (bulk import): per item "created", "skipped" (the
+        same source existed with the same content) or the ProblemError `create` would raise.
+        Same rules, rows and events as `create`, written with a few statements per batch
+        instead of several per order. A repeated reference within the batch is the earlier
+        item's order. If a concurrent creator takes a reference meanwhile, the batch's inserts
+        are rolled back (savepoint) and the items are created one by one."""
+        results, todo = await self.sort_out(batch, principal, {}, "an earlier row of this batch")
         if todo:
             now = datetime.now(UTC)
             day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
