@@ -368,37 +368,29 @@ class OrderRepository:
             )
         ]  # fmt: skip
         # One statement: the keys are distinct, so no row is touched twice.
-        keys = ["month", "customer_org_id", "category", "status"]
+        upsert: Any
+        params: list[dict[str, Any]] | None
         if dialect == "postgresql":
             # INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT: one parameter per
             # column and the same statement (one prepared plan) whatever the batch's size —
             # a multi-row VALUES list was a new statement for PostgreSQL to parse and plan per
             # batch, and a parameter set for SQLAlchemy to build per row.
             names, given = unnest_rows(table, rows)
-            pg_upsert = pg_insert(table).from_select(names, given)
-            await self.session.execute(
-                pg_upsert.on_conflict_do_update(
-                    index_elements=keys,
-                    set_={
-                        "count": table.c.count + pg_upsert.excluded.count,
-                        "amount_fen": table.c.amount_fen + pg_upsert.excluded.amount_fen,
-                    },
-                )
-            )
-            return
-        # Elsewhere a list of parameter sets (SQLAlchemy batches them into multi-row VALUES
-        # from one cached compilation) instead of `.values(rows)`, which compiles a new
-        # statement per batch.
-        upsert = sqlite_insert(table)
+            upsert, params = pg_insert(table).from_select(names, given), None
+        else:
+            # A list of parameter sets (SQLAlchemy batches them into multi-row VALUES from one
+            # cached compilation) instead of `.values(rows)`, which compiles a new statement
+            # per batch.
+            upsert, params = sqlite_insert(table), rows
         await self.session.execute(
             upsert.on_conflict_do_update(
-                index_elements=keys,
+                index_elements=["month", "customer_org_id", "category", "status"],
                 set_={
                     "count": table.c.count + upsert.excluded.count,
                     "amount_fen": table.c.amount_fen + upsert.excluded.amount_fen,
                 },
             ),
-            rows,
+            params,
         )
 
     async def reserve_order_numbers(self, day: str, count: int) -> int:
