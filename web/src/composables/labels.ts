@@ -11,9 +11,8 @@ export function useLabels() {
   }
   const orgType = (value: string | null | undefined) => (value && te(`orgType.${value}`) ? t(`orgType.${value}`) : value ?? '—')
   const named = (item: { name_zh: string; name_en: string }) => (locale.value === 'en' ? item.name_en : item.name_zh)
-  /** A subject (user id) in words: the signed-in user by name, other user ids shortened. */
-  /** Who did something: the name recorded with it when there is one (the trajectory keeps the
-   * caller's name), else the signed-in user's own name, else a short form of the id. */
+  /** Who did something, in words: the name recorded with it when there is one (the trajectory
+   * keeps the caller's name), else the signed-in user by name, other user ids shortened. */
   const who = (subject: string | null | undefined, name?: string | null): string => {
     if (name) return name
     if (!subject) return '—'
