@@ -800,17 +800,32 @@ async def consume(
         seconds = time.perf_counter() - t0
         client_cpu = time.process_time() - cpu
         server_after = await server_cpu_seconds(sessionmaker)
-        phases[name] = {
-            "cpu": client_cpu,
-            "server_cpu": sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items()),
-            "events": len(records),
-            "seconds": seconds,
-            "per_second": len(records) / seconds,
-            "batch_p50_ms": statistics.median(batch_ms),
-            "batch_max_ms": max(batch_ms),
-        }
-        print(f"  {name}: {len(records) / seconds:,.0f}/s", file=sys.stderr)
+        phases[name] = _phase(
+            name, len(records), seconds, client_cpu, server_before, server_after, batch_ms
+        )
     return _totals(phases, partitions)
+
+
+def _phase(
+    name: str,
+    events: int,
+    seconds: float,
+    cpu: float,
+    server_before: dict[int, float],
+    server_after: dict[int, float],
+    batch_ms: list[float],
+) -> dict[str, Any]:
+    """One phase's figures (the backends' CPU is what they used between the two readings)."""
+    print(f"  {name}: {events / seconds:,.0f}/s", file=sys.stderr)
+    return {
+        "cpu": cpu,
+        "server_cpu": sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items()),
+        "events": events,
+        "seconds": seconds,
+        "per_second": events / seconds,
+        "batch_p50_ms": statistics.median(batch_ms),
+        "batch_max_ms": max(batch_ms),
+    }
 
 
 def _totals(phases: dict[str, dict[str, Any]], partitions: int) -> dict[str, Any]:
@@ -942,16 +957,10 @@ async def consume_in_processes(
         for worker in workers:
             worker.join(timeout=60)
         seconds = max(r["end"] for r in reports) - min(r["start"] for r in reports)
-        phases[name] = {
-            "cpu": sum(r["cpu"] for r in reports),
-            "server_cpu": sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items()),
-            "events": len(records),
-            "seconds": seconds,
-            "per_second": len(records) / seconds,
-            "batch_p50_ms": statistics.median([ms for r in reports for ms in r["batch_ms"]]),
-            "batch_max_ms": max(ms for r in reports for ms in r["batch_ms"]),
-        }
-        print(f"  {name}: {len(records) / seconds:,.0f}/s", file=sys.stderr)
+        phases[name] = _phase(
+            name, len(records), seconds, sum(r["cpu"] for r in reports), server_before,
+            server_after, [ms for r in reports for ms in r["batch_ms"]],
+        )  # fmt: skip
     return _totals(phases, partitions) | {"replicas": replicas}
 
 
