@@ -196,6 +196,43 @@ async def test_same_event_delivered_twice_is_handled_once(
     assert await notes_for(sessionmaker, notes_table, other.group_id, event) == 1
 
 
+async def test_a_consumer_given_an_event_still_being_handled_waits_and_skips_it(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    notes_table: Table,
+    kafka: Any,
+    parts: Any,
+    make_event: Any,
+    consumer_with: Any,
+    service_definition: Any,
+) -> None:
+    """A rebalance hands a partition to another consumer of the group while the first still
+    handles its batch: the second's claim on the inbox waits for the first's commit, then
+    finds the event handled — the handler is not run twice and nothing fails."""
+    topic = parts.new_topic("handover")
+    event = make_event()
+    [record] = await kafka.fetch(await kafka.produce(topic, body(event), key=b"k"))
+    first, handler = consumer_with(topic)
+    subscriptions = Subscriptions().on(topic, EVENT_TYPE, handler)
+    second = parts.consumer_for(
+        sessionmaker, subscriptions, kafka.bootstrap, group_id=first.group_id
+    )
+    handler.gate = asyncio.Event()
+
+    handling = asyncio.create_task(first.handle_records([record]))
+    await asyncio.wait_for(handler.entered.wait(), 10)
+    handed_over = asyncio.create_task(second.handle_records([record]))
+    await asyncio.sleep(0.3)
+    assert not handed_over.done()  # waiting for the first's inbox row
+    handler.gate.set()
+    await asyncio.wait_for(asyncio.gather(handling, handed_over), 10)
+
+    assert handler.calls == [event.event_id]
+    assert await notes_for(sessionmaker, notes_table, first.group_id, event) == 1
+    assert len(await inbox_rows(sessionmaker, service_definition.messaging_tables,
+                                first.group_id, event)) == 1  # fmt: skip
+    assert second._dlq_producer is None  # nothing was dead-lettered
+
+
 async def test_offsets_are_committed_only_after_the_database_commit(
     sessionmaker: async_sessionmaker[AsyncSession],
     notes_table: Table,

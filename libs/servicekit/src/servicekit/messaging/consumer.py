@@ -27,12 +27,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from sqlalchemy import any_, bindparam, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
-from servicekit.db import insert_rows
+from servicekit.db import unnest_rows
 from servicekit.messaging.kafka import new_consumer, new_producer, started, stop_quietly
 from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
@@ -266,18 +266,21 @@ class EventConsumer:
     ) -> None:
         async with self._sessionmaker() as session, session.begin():
             items = list(items)
-            seen = await self._already_handled(session, [env.event_id for _, env in items])
-            rows = []
             now = datetime.now(UTC)
+            inbox_rows: dict[Any, dict[str, Any]] = {}  # event id → its first copy's row
+            for record, envelope in items:
+                if envelope.event_id not in inbox_rows:
+                    inbox_rows[envelope.event_id] = self._inbox_row(record, envelope, now)
+            claimed = await self._claim(session, list(inbox_rows.values()))
             outcomes: list[tuple[str, str]] = []
             # The current run of events for one batch handler, handed over when the run ends.
             run: list[Any] = []
             run_handler: BatchHandler | None = None
             for record, envelope in items:
-                if envelope.event_id in seen:
+                if envelope.event_id not in claimed:
                     outcomes.append((record.topic, "duplicate"))
                     continue
-                seen.add(envelope.event_id)
+                claimed.discard(envelope.event_id)  # a later copy in the batch is a duplicate
                 batch_handler = self._subs.batch_handler_for(record.topic, envelope.event_type)
                 if run and batch_handler is not run_handler:
                     assert run_handler is not None
@@ -288,12 +291,10 @@ class EventConsumer:
                     run.append(envelope)
                 else:
                     await self._run_handler(session, record, envelope, in_batch)
-                rows.append(self._inbox_row(record, envelope, now))
                 outcomes.append((record.topic, "handled"))
             if run:
                 assert run_handler is not None
                 await self._run_batch_handler(session, run_handler, run, in_batch)
-            await insert_rows(session, self._inbox, rows)
         # Counted per (topic, outcome), not per event: a labelled child's lookup costs more
         # than the increment.
         for (topic, outcome), count in Counter(outcomes).items():
@@ -355,20 +356,25 @@ class EventConsumer:
         with correlation_scope(first.correlation_id or str(first.event_id)):
             await handler(events, ctx)
 
-    async def _already_handled(self, session: AsyncSession, event_ids: list[Any]) -> set[Any]:
+    async def _claim(self, session: AsyncSession, rows: list[dict[str, Any]]) -> set[Any]:
+        """Records the events in the inbox before any handler runs and returns the ids of
+        those not handled before: one INSERT … ON CONFLICT DO NOTHING RETURNING instead of a
+        SELECT first and an INSERT last. A consumer still handling one of them (the group
+        rebalanced) makes this wait for its commit instead of both running the handlers. And
+        since the transaction's last statements are then its handlers', a row they lock last
+        (a total that other partitions' batches also add to) is held only while it commits."""
         t = self._inbox
+        keys = ["consumer_group", "event_id"]
         if session.get_bind().dialect.name == "postgresql":
-            # One array parameter: the same statement (and prepared statement) for any batch
-            # size, and one value to encode instead of one per event.
-            wanted: Any = any_(
-                bindparam("event_ids", value=event_ids, type_=postgresql.ARRAY(t.c.event_id.type))
-            )
-            condition = t.c.event_id == wanted
+            # One array per column: the same statement (and prepared statement) for any
+            # batch size, and one value to encode per column instead of one per event.
+            names, given = unnest_rows(t, rows)
+            from_arrays = pg_insert(t).from_select(names, given)
+            claim = from_arrays.on_conflict_do_nothing(index_elements=keys)
+            result = await session.execute(claim.returning(t.c.event_id))
         else:
-            condition = t.c.event_id.in_(event_ids)
-        result = await session.execute(
-            select(t.c.event_id).where(t.c.consumer_group == self.group_id, condition)
-        )
+            each_row = sqlite_insert(t).on_conflict_do_nothing(index_elements=keys)
+            result = await session.execute(each_row.returning(t.c.event_id), rows)
         return set(result.scalars())
 
     def _inbox_row(

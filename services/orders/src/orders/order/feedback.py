@@ -211,10 +211,12 @@ class FinanceFeedbackService:
                 )
         # Orders in id order (as locked), totals in key order: no deadlock with other writers.
         await self.repo.update_followed([o.changes() for o in held.values() if o.changed])
-        await self.repo.add_to_totals(batch.totals)
         await self.repo.add_steps(batch.steps)
         await self.repo.add_finance_records(batch.records)
         await self.orders.outbox.add(self.repo.session, *batch.events)
+        # Last: concurrent batches of other partitions add to the same totals rows, and each
+        # waits for the lock until the holder commits (the consumer records its inbox first).
+        await self.repo.add_to_totals(batch.totals)
 
     async def _apply_to(
         self, order: Order, report: FinanceReport, share_fen: int
