@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from report import write_section
+from report import host_speed, write_section
 
 from servicekit.testing.processes import ManagedProcess, stop_all
 
@@ -373,7 +373,7 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
             pids = {"finance": finance.pid, "orders": orders.pid}
             if broker.pid is not None:
                 pids["broker"] = broker.pid
-            calibration = [await _calibrate(fin)]
+            calibration = [await host_speed(fin)]
             cpu_before = _cpu_snapshot(pids)
             assert orders.popen is not None and orders.popen.stdin is not None
             orders.popen.stdin.write(b"go\n")
@@ -392,7 +392,7 @@ async def run_scenario(scenario: Scenario, workdir: Path, profile_dir: Path | No
             )
             cpu_after = _cpu_snapshot(pids)
             result.cpu_seconds = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
-            calibration.append(await _calibrate(fin))
+            calibration.append(await host_speed(fin))
             result.calibration_ms = statistics.fmean(c[0] for c in calibration)
             result.calibration_rtt_us = statistics.fmean(c[1] for c in calibration)
             await asyncio.sleep(1.0)  # late redeliveries would show up as duplicates
@@ -502,19 +502,6 @@ def _analyse(
 
 
 # ---------------------------------------------------------------------------- CPU accounting
-async def _calibrate(conn: Any) -> tuple[float, float]:
-    """How fast the shared host is right now: ms for a fixed pure-Python loop, and µs per
-    PostgreSQL round trip (`SELECT 1`, prepared) — syscalls and wake-ups slow down first."""
-    started = time.perf_counter()
-    sum(i * i for i in range(3_000_000))
-    loop_ms = (time.perf_counter() - started) * 1000
-    statement = await conn.prepare("SELECT 1")
-    started = time.perf_counter()
-    for _ in range(2000):
-        await statement.fetchval()
-    return loop_ms, (time.perf_counter() - started) / 2000 * 1e6
-
-
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 

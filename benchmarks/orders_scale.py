@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from report import write_section
+from report import host_speed, server_settings, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -683,6 +683,8 @@ async def measure_events(app: Any, seeded: Seeded, args: argparse.Namespace) -> 
     from shared_schemas import parse
 
     print(f"events ({args.events:,})", file=sys.stderr)
+    url = app.state.engine.url.render_as_string(False).replace("+asyncpg", "")
+    host_before = await host_now(url)
     consumer = EventConsumer(
         sessionmaker=app.state.sessionmaker,
         tables=definition.messaging_tables,
@@ -717,7 +719,25 @@ async def measure_events(app: Any, seeded: Seeded, args: argparse.Namespace) -> 
                 {"ids": [o for o, _ in others[: args.events // 2]]},
             )
             result["replicas"]["statuses_after"] = dict(moved.all())
+    host_after = await host_now(url)
+    result["host"] = {
+        "loop_ms": (host_before["loop_ms"], host_after["loop_ms"]),
+        "rtt_us": (host_before["rtt_us"], host_after["rtt_us"]),
+        "settings": host_after["settings"],
+    }
     return result
+
+
+async def host_now(url: str) -> dict[str, Any]:
+    """The host's speed (report.host_speed) and the server's settings, right now."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        loop_ms, rtt_us = await host_speed(conn)
+        return {"loop_ms": loop_ms, "rtt_us": rtt_us, "settings": await server_settings(conn)}
+    finally:
+        await conn.close()
 
 
 async def server_cpu_seconds(sessionmaker: Any) -> dict[int, float]:
@@ -1259,6 +1279,13 @@ def events_verdict(ev: dict[str, Any]) -> str:
     if "replicas" in ev:
         n = ev["replicas"]["replicas"]
         verdict += "; " + said(ev["replicas"], f"by {n} worker processes on the same machine")
+    if "host" in ev:
+        host = ev["host"]
+        verdict += (
+            ". Host before / after: a pure-Python loop {:.0f} / {:.0f} ms, a PostgreSQL round "
+            "trip {:.0f} / {:.0f} µs (benchmarks/report.py `host_speed`; this VM's fast moments: "
+            "~90 ms and ~60 µs). Server: {}"
+        ).format(*host["loop_ms"], *host["rtt_us"], host["settings"])
     return verdict + "."
 
 
@@ -1357,7 +1384,8 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",
         f"- Machine: {cpu} cores (shared, noisy VM: other work ran at the same time), "
         f"{platform.platform()}, Python {platform.python_version()}, "
-        f"{results.get('pg_version', 'PostgreSQL')} on the same machine, default settings.",
+        f"{results.get('pg_version', 'PostgreSQL')} on the same machine"
+        + (f" ({results['events']['host']['settings']})." if "host" in results["events"] else "."),
         f"- Load: the machine's load average was {os.getloadavg()[0]:.1f} when the report was "
         "written (2 cores: other sessions' builds and tests ran alongside); the import and event "
         "rows give the CPU time this process got.",

@@ -8,7 +8,9 @@ file can carry a hand-written introduction.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 HEADER = (
     "# Benchmarks\n\n"
@@ -31,3 +33,26 @@ def write_section(path: str | Path, name: str, markdown: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     file.write_text(text)
+
+
+async def host_speed(conn: Any) -> tuple[float, float]:
+    """How fast the shared host is right now: ms for a fixed pure-Python loop, and µs per
+    PostgreSQL round trip (`SELECT 1`, prepared, on an asyncpg connection) — syscalls and
+    wake-ups slow down first. Runs measured at different speeds compare by these."""
+    started = time.perf_counter()
+    sum(i * i for i in range(3_000_000))
+    loop_ms = (time.perf_counter() - started) * 1000
+    statement = await conn.prepare("SELECT 1")
+    started = time.perf_counter()
+    for _ in range(2000):
+        await statement.fetchval()
+    return loop_ms, (time.perf_counter() - started) / 2000 * 1e6
+
+
+#: The server settings that decide how much a write-heavy run costs (shown with its figures).
+SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression")
+
+
+async def server_settings(conn: Any) -> str:
+    """E.g. "shared_buffers 128MB, max_wal_size 1GB, …" of the server on an asyncpg connection."""
+    return ", ".join([f"{name} {await conn.fetchval(f'SHOW {name}')}" for name in SERVER_SETTINGS])
