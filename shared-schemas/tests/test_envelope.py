@@ -3,17 +3,20 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
 
 from shared_schemas import (
+    CATALOGUE,
     EntitlementChangedV1,
     Entry,
     EventEnvelope,
     OrderCreatedV1,
     OrderStatus,
     OrderStatusChangedV1,
+    trusted,
 )
 
 
@@ -114,3 +117,62 @@ def test_entitlement_entries_unique_and_known() -> None:
         EntitlementChangedV1(**base, entries=["mall"])
     with pytest.raises(ValidationError):
         EntitlementChangedV1(**{**base, "entitlement_version": 0}, entries=[])
+
+
+def _status_changed_fields() -> dict[str, Any]:
+    return {
+        "order_id": uuid4(),
+        "order_no": "OC20261126000001",
+        "from_status": OrderStatus.invoice_applied,
+        "to_status": OrderStatus.invoiced,
+        "changed_by": "fin-invoicer",
+        "cause": str(uuid4()),
+        "note": "invoice 04400012 issued",
+    }
+
+
+def test_trusted_builds_what_model_construct_builds() -> None:
+    payload_fields = _status_changed_fields()
+    envelope = EventEnvelope[OrderStatusChangedV1]
+    built = []
+    for make in (trusted, lambda model, **values: model.model_construct(**values)):
+        payload = make(OrderStatusChangedV1, **payload_fields)
+        built.append(
+            make(
+                envelope,
+                event_id=UUID(int=7),
+                event_type="orders.order.status_changed",
+                version=1,
+                occurred_at=datetime(2026, 11, 26, 3, 0, tzinfo=UTC),
+                producer="orders",
+                org_id=None,
+                aggregate_id=str(payload_fields["order_id"]),
+                correlation_id=None,
+                causation_id=payload_fields["cause"],
+                payload=payload,
+            )
+        )
+    fast, slow = built
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set
+    # and what it builds is a valid event of the contract
+    parsed = envelope.model_validate_json(fast.model_dump_json())
+    assert parsed == slow
+
+
+def test_trusted_refuses_a_missing_or_unknown_field() -> None:
+    fields = _status_changed_fields()
+    del fields["note"]  # has a default: model_construct would fill it in silently
+    with pytest.raises(TypeError, match=r"missing \['note'\]"):
+        trusted(OrderStatusChangedV1, **fields)
+    with pytest.raises(TypeError, match=r"unknown \['notes'\]"):
+        trusted(OrderStatusChangedV1, **fields, notes="x", note=None)
+
+
+@pytest.mark.parametrize("spec", CATALOGUE, ids=lambda s: f"{s.event_type}.v{s.version}")
+def test_every_contract_can_be_built_trusted(spec: Any) -> None:
+    """trusted() does not set up private attributes or extra fields: no contract has them."""
+    for model in (spec.payload, spec.envelope_model()):
+        assert model.__pydantic_post_init__ is None
+        assert model.model_config.get("extra") == "forbid"

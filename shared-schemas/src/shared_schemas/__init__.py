@@ -4,7 +4,7 @@ Event envelope, event payloads (one module per producer and version), Money, sha
 and the registry that maps (event_type, version) to its payload model and topic.
 """
 
-from shared_schemas.base import ContractModel, EventPayload
+from shared_schemas.base import ContractModel, EventPayload, trusted
 from shared_schemas.catalogue_specs import CATALOGUE
 from shared_schemas.enums import (
     Entry,
@@ -82,4 +82,5 @@ __all__ = [
     "payload_model",
     "register",
     "topic_for",
+    "trusted",
 ]

@@ -1,5 +1,7 @@
 """Base classes every contract model shares."""
 
+from typing import Any, TypeVar
+
 from pydantic import BaseModel, ConfigDict
 
 # Contracts are values: frozen so a received event cannot be mutated by a handler, and
@@ -21,3 +23,28 @@ class ContractModel(BaseModel):
 
 class EventPayload(ContractModel):
     """Base class of every event payload (the `payload` of an `EventEnvelope`)."""
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(model: type[M], **values: Any) -> M:
+    """An instance of a contract model from values its producer already knows to fit (taken
+    from validated data), without validating them: `model_construct`, but every field must
+    be given (no defaults are filled in) and it costs about a third — orders publishes one
+    event per order a finance event moves, hundreds per batch. A missing or unknown field
+    raises TypeError; so does a model with private attributes or extra fields allowed, which
+    this does not set up."""
+    fields = model.__pydantic_fields__
+    if values.keys() != fields.keys():
+        missing, unknown = sorted(fields.keys() - values.keys()), sorted(values.keys() - fields)
+        raise TypeError(f"{model.__name__}: fields missing {missing}, unknown {unknown}")
+    if model.__pydantic_post_init__ is not None or model.model_config.get("extra") == "allow":
+        raise TypeError(f"{model.__name__} has private attributes or extra fields")
+    instance = model.__new__(model)
+    # What model_construct sets for such a model, given every field.
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance

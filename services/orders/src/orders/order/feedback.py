@@ -367,13 +367,14 @@ class FinanceBatch:
 
     def follow_the_amounts(self, order: HeldOrder, context: StepContext) -> int:
         taken = 0
+        # The steps change the status, not the amounts: read once.
+        amounts = Amounts(
+            direction=OrderDirection(order.direction),
+            amount_fen=order.amount_fen,
+            invoiced_fen=order.invoiced_fen,
+            settled_fen=order.settled_fen,
+        )
         for _ in lifecycle.TRANSITIONS:  # bounded, as in OrderService.follow_the_amounts
-            amounts = Amounts(
-                direction=OrderDirection(order.direction),
-                amount_fen=order.amount_fen,
-                invoiced_fen=order.invoiced_fen,
-                settled_fen=order.settled_fen,
-            )
             step = lifecycle.automatic(OrderStatus(order.status), amounts)
             if step is None:
                 break

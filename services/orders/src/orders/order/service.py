@@ -51,6 +51,7 @@ from shared_schemas import (
     OrderStatus,
     OrderStatusChangedV1,
     default_registry,
+    trusted,
 )
 
 PRODUCER = "orders"
@@ -248,13 +249,14 @@ class OrderService:
             "note": None,
         }
         event = _event(
-            OrderCreatedV1.model_construct(
+            trusted(
+                OrderCreatedV1,
                 order_id=order_id,
                 order_no=order_no,
                 category=data.category,
                 direction=data.direction,
                 customer_org_id=data.customer_org_id,
-                amount=Money.model_construct(amount=Decimal(amount_fen).scaleb(-2), currency="CNY"),
+                amount=trusted(Money, amount=Decimal(amount_fen).scaleb(-2), currency="CNY"),
                 source_service=data.source_service,
                 source_ref=data.source_ref,
                 sign_date=data.sign_date,
@@ -456,9 +458,8 @@ def _event(
 ) -> EventEnvelope[Any]:
     """new_event for orders' own events: the same envelope, from trusted values."""
     event_type, version, envelope = _PUBLISHED[type(payload)]
-    return envelope.model_construct(
-        # Given rather than left to the default factory: model_construct inspects a factory's
-        # signature on every call.
+    return trusted(
+        envelope,
         event_id=uuid.uuid4(),
         event_type=event_type,
         version=version,
@@ -481,7 +482,8 @@ def status_changed(
 ) -> EventEnvelope[OrderStatusChangedV1]:
     """The `orders.order.status_changed` event of a step (both finance paths build it here)."""
     return _event(
-        OrderStatusChangedV1.model_construct(
+        trusted(
+            OrderStatusChangedV1,
             order_id=order_id,
             order_no=order_no,
             from_status=step.source,
@@ -561,7 +563,8 @@ def redemption_fact(order: dict[str, Any]) -> dict[str, Any] | None:
 
 def totals_month(created_at: datetime) -> str:
     """The month of order_monthly_totals: the Shanghai month of creation, YYYY-MM."""
-    return created_at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+    local = created_at.astimezone(BUSINESS_TZ)
+    return f"{local.year:04d}-{local.month:02d}"  # half of strftime's cost, once per step
 
 
 def _created_totals(orders: Sequence[dict[str, Any]]) -> dict[TotalsKey, tuple[int, int]]:
