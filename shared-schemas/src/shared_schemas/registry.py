@@ -49,6 +49,9 @@ class EventRegistry:
         self._by_key: dict[tuple[str, int], EventSpec] = {}
         self._by_payload: dict[type[EventPayload], EventSpec] = {}
         self._topics: dict[str, str] = {}
+        #: (event type, version) → EventEnvelope[payload], looked up for every message parsed
+        #: (indexing the generic each time costs more than a dict lookup).
+        self._envelopes: dict[tuple[str, int], type[EventEnvelope[Any]]] = {}
         for spec in specs:
             self.register(spec)
 
@@ -70,6 +73,7 @@ class EventRegistry:
                 f"{spec.topic!r}"
             )
         self._by_key[key] = spec
+        self._envelopes[key] = spec.envelope_model()
         self._by_payload[spec.payload] = spec
         self._topics[spec.event_type] = spec.topic
         return spec
@@ -82,8 +86,11 @@ class EventRegistry:
         try:
             return self._by_key[(event_type, version)]
         except KeyError:
-            known = [v for (t, v) in self._by_key if t == event_type]
-            raise UnknownEventType(event_type, version, known) from None
+            raise self._unknown(event_type, version) from None
+
+    def _unknown(self, event_type: str, version: int) -> UnknownEventType:
+        known = [v for (t, v) in self._by_key if t == event_type]
+        return UnknownEventType(event_type, version, known)
 
     def payload_model(self, event_type: str, version: int) -> type[EventPayload]:
         return self.spec(event_type, version).payload
@@ -107,7 +114,10 @@ class EventRegistry:
         `pydantic.ValidationError` for anything malformed.
         """
         head = _Head.model_validate_json(raw)
-        return self.spec(head.event_type, head.version).envelope_model().model_validate_json(raw)
+        envelope = self._envelopes.get((head.event_type, head.version))
+        if envelope is None:
+            raise self._unknown(head.event_type, head.version)
+        return envelope.model_validate_json(raw)
 
     def new_event(
         self,
