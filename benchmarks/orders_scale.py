@@ -28,7 +28,10 @@ What runs (one process, nothing mocked):
   timed loop, so their garbage is not charged to it. Then (`--replicas N`, default 2) as many
   events for other orders through N worker processes, as scaled workers run: each its share
   of the partitions (p mod N, as the group assigns them), all started, connected and then
-  released together; wall-clock from the first start to the last finish.
+  released together; wall-clock from the first start to the last finish. The events' verdict
+  states the host's speed (report.host_speed, before and after) and the server's settings:
+  docker-compose.yml gives production's (`ALTER SYSTEM SET shared_buffers = '1GB'` etc. and a
+  restart give a local server the same); the image's defaults cost the UPDATE about half again.
 - `--only import`, `--only events` or `--only import,events` measures just those and rewrites
   only their lines of the section (the import's row also gives both CPU figures).
 
