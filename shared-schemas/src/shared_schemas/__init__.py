@@ -32,6 +32,7 @@ from shared_schemas.events.orders.v1 import (
     SettlementListCreatedV1,
 )
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
+from shared_schemas.ids import uuid7
 from shared_schemas.money import AmountCNY, Money
 from shared_schemas.registry import (
     DuplicateEventSpec,
@@ -83,4 +84,5 @@ __all__ = [
     "register",
     "topic_for",
     "trusted",
+    "uuid7",
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
 from shared_schemas.base import CONTRACT_CONFIG, EventPayload
+from shared_schemas.ids import uuid7
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -25,7 +26,7 @@ class EventEnvelope(BaseModel, Generic[P]):
 
     model_config = CONTRACT_CONFIG
 
-    event_id: UUID = Field(default_factory=uuid4, description="Unique id; consumers dedupe on it.")
+    event_id: UUID = Field(default_factory=uuid7, description="Unique id; consumers dedupe on it.")
     event_type: str = Field(
         pattern=EVENT_TYPE_PATTERN,
         description="producer.aggregate.event, e.g. orders.order.created",

@@ -52,6 +52,7 @@ from shared_schemas import (
     OrderStatusChangedV1,
     default_registry,
     trusted,
+    uuid7,
 )
 
 PRODUCER = "orders"
@@ -460,7 +461,7 @@ def _event(
     event_type, version, envelope = _PUBLISHED[type(payload)]
     return trusted(
         envelope,
-        event_id=uuid.uuid4(),
+        event_id=uuid7(),
         event_type=event_type,
         version=version,
         occurred_at=datetime.now(UTC),
