@@ -14,15 +14,13 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     MetaData,
-    Select,
     Table,
     bindparam,
     event,
     func,
-    insert,
     select,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -135,32 +133,38 @@ async def serialize_writers(session: AsyncSession) -> None:
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows (all with the same keys) in one statement, in their order.
-
-    PostgreSQL: `INSERT … SELECT FROM unnest(<one array per column>)` — one parameter per
-    column instead of one per value (cheaper to encode than asyncpg's executemany of the rows,
-    and one execution on the server). Elsewhere an executemany.
-    """
+    """Rows (all with the same keys) in one statement, in their order."""
     if not rows:
         return
+    statement, params = insert_many(session, table, rows)
+    await session.execute(statement, params)
+
+
+#: The INSERT of the session's dialect (PostgreSQL's or SQLite's: both have on_conflict_*).
+DialectInsert = postgresql.Insert | sqlite.Insert
+
+
+def insert_many(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[DialectInsert, list[dict[str, Any]] | None]:
+    """The dialect's INSERT of rows (all with the same keys, at least one) and its parameters:
+    run `session.execute(statement, params)`, after adding an ON CONFLICT clause if wanted.
+
+    PostgreSQL: `INSERT … SELECT FROM unnest(<one array per column>)` with no parameter list —
+    one parameter per column instead of one per value (cheaper to encode than asyncpg's
+    executemany of the rows), one execution on the server, and the same statement (one
+    prepared plan) whatever the number of rows. SQLite: a plain INSERT and the rows, which
+    SQLAlchemy sends as an executemany from one cached compilation.
+    """
     if session.get_bind().dialect.name != "postgresql":
-        await session.execute(insert(table), list(rows))
-        return
-    names, given = unnest_rows(table, rows)
-    await session.execute(insert(table).from_select(names, given))
-
-
-def unnest_rows(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], Select[Any]]:
-    """PostgreSQL: rows (all with the same keys) as `SELECT … FROM unnest(<one array per
-    column>)`, in their order, and the column names — for `insert(table).from_select(…)`, with
-    or without an ON CONFLICT clause. The statement's text is the same for any number of rows."""
+        return sqlite.insert(table), list(rows)
     names = list(rows[0])
     arrays = [
         bindparam(f"a_{n}", value=[r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type))
         for n in names
     ]
     given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-    return names, select(*(given.c[n] for n in names))
+    return postgresql.insert(table).from_select(names, select(*(given.c[n] for n in names))), None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

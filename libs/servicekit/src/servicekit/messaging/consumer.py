@@ -27,12 +27,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
-from servicekit.db import unnest_rows
+from servicekit.db import insert_many
 from servicekit.messaging.kafka import new_consumer, new_producer, started, stop_quietly
 from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
@@ -364,17 +362,9 @@ class EventConsumer:
         since the transaction's last statements are then its handlers', a row they lock last
         (a total that other partitions' batches also add to) is held only while it commits."""
         t = self._inbox
-        keys = ["consumer_group", "event_id"]
-        if session.get_bind().dialect.name == "postgresql":
-            # One array per column: the same statement (and prepared statement) for any
-            # batch size, and one value to encode per column instead of one per event.
-            names, given = unnest_rows(t, rows)
-            from_arrays = pg_insert(t).from_select(names, given)
-            claim = from_arrays.on_conflict_do_nothing(index_elements=keys)
-            result = await session.execute(claim.returning(t.c.event_id))
-        else:
-            each_row = sqlite_insert(t).on_conflict_do_nothing(index_elements=keys)
-            result = await session.execute(each_row.returning(t.c.event_id), rows)
+        claim, params = insert_many(session, t, rows)
+        claim = claim.on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+        result = await session.execute(claim.returning(t.c.event_id), params)
         return set(result.scalars())
 
     def _inbox_row(

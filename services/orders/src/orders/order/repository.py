@@ -21,8 +21,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,7 +38,7 @@ from orders.order.models import (
     RedemptionFact,
 )
 from servicekit.auth import Principal, scoped
-from servicekit.db import insert_rows, unnest_rows
+from servicekit.db import insert_many, insert_rows
 
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
@@ -359,7 +357,6 @@ class OrderRepository:
         if not deltas:
             return
         table = OrderMonthlyTotal.__table__
-        dialect = self.session.get_bind().dialect.name
         rows = [
             {"month": m, "customer_org_id": o, "category": c, "status": s, "count": n,
              "amount_fen": fen}
@@ -367,21 +364,9 @@ class OrderRepository:
                 deltas.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2], i[0][3])
             )
         ]  # fmt: skip
-        # One statement: the keys are distinct, so no row is touched twice.
-        upsert: Any
-        params: list[dict[str, Any]] | None
-        if dialect == "postgresql":
-            # INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT: one parameter per
-            # column and the same statement (one prepared plan) whatever the batch's size —
-            # a multi-row VALUES list was a new statement for PostgreSQL to parse and plan per
-            # batch, and a parameter set for SQLAlchemy to build per row.
-            names, given = unnest_rows(table, rows)
-            upsert, params = pg_insert(table).from_select(names, given), None
-        else:
-            # A list of parameter sets (SQLAlchemy batches them into multi-row VALUES from one
-            # cached compilation) instead of `.values(rows)`, which compiles a new statement
-            # per batch.
-            upsert, params = sqlite_insert(table), rows
+        # One statement (the keys are distinct, so no row is touched twice), the same one
+        # whatever the batch's size on PostgreSQL.
+        upsert, params = insert_many(self.session, table, rows)
         await self.session.execute(
             upsert.on_conflict_do_update(
                 index_elements=["month", "customer_org_id", "category", "status"],
