@@ -92,9 +92,16 @@ async def serving(app: FastAPI, port: int) -> AsyncIterator[uvicorn.Server]:
         await task
 
 
-def _common(database_url: str, kafka: str) -> dict[str, Any]:
+def _common(database_url: str, kafka: str, group: str) -> dict[str, Any]:
     # The relay polls faster than by default: the revocation test times the event path.
-    return {**settings_under_test(database_url, kafka), "relay_poll_interval_seconds": 0.1}
+    # Each platform's services consume in groups of their own: the SQLite and the PostgreSQL
+    # platform share the session's broker, and a member the first left behind (or offsets it
+    # committed) must not hold up or skip the second's.
+    return {
+        **settings_under_test(database_url, kafka),
+        "relay_poll_interval_seconds": 0.1,
+        "kafka_consumer_group": group,
+    }
 
 
 @dataclass
@@ -153,6 +160,7 @@ async def platform(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Platform]:
     folder = tmp_path_factory.mktemp("platform")
+    tag = uuid.uuid4().hex[:8]
     gateway_port, sso_port, orders_port = free_port(), free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     jwks = f"{gateway_url}/.well-known/internal-jwks.json"
@@ -164,7 +172,7 @@ async def platform(
             database_like(database_url, orders_definition, folder)
         )
         sso_settings = SsoSettings(
-            **_common(sso_db, kafka_bootstrap),
+            **_common(sso_db, kafka_bootstrap, f"sso-{tag}"),
             issuer=f"{gateway_url}/auth",
             internal_jwks_url=jwks,
             argon2_memory_kib=1024,
@@ -172,11 +180,14 @@ async def platform(
         )
         await load_demo_data(sso_definition, sso_settings)
         orders_settings = orders_definition.settings_factory().model_copy(
-            update={**_common(orders_db, kafka_bootstrap), "internal_jwks_url": jwks}
+            update={
+                **_common(orders_db, kafka_bootstrap, f"orders-{tag}"),
+                "internal_jwks_url": jwks,
+            }
         )
         dead = f"http://127.0.0.1:{free_port()}"
         gateway_settings = GatewaySettings(
-            **_common(database_url, kafka_bootstrap),
+            **_common(database_url, kafka_bootstrap, f"gateway-{tag}"),
             sso_url=f"http://127.0.0.1:{sso_port}",
             orders_url=f"http://127.0.0.1:{orders_port}",
             finance_url=dead,
@@ -211,6 +222,7 @@ async def platform(
         )
         await stack.enter_async_context(serving(platform.gateway_app, gateway_port))
         await assigned(platform.gateway_app, "sso.entitlement")
+        assert platform.gateway_app.state.messaging.consumer.group_id == f"gateway-{tag}"
         yield platform
 
 

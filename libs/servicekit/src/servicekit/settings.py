@@ -38,7 +38,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
 
-    #: Name of the service (also the producer name in event envelopes and the consumer group).
+    #: Name of the service (the producer name in event envelopes; the default consumer group).
     service_name: ClassVar[str] = "service"
     #: Variables (without prefix) that must be given explicitly in production.
     production_required: ClassVar[tuple[str, ...]] = (
@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     #: Apache Kafka supports the idempotent producer; the local broker refuses InitProducerId.
     kafka_enable_idempotence: bool = False
+    #: The Kafka consumer group of this service's replicas (they share its partitions and its
+    #: offsets); empty means the service's name. Another name only where two deployments share
+    #: one cluster (staging beside production, a test platform beside another): the inbox is
+    #: kept per group, so renaming a running deployment's group handles past events again.
+    kafka_consumer_group: str = ""
     #: Relay and consumer inside the API process (default run) or in `python -m <svc>.worker`.
     run_workers_inline: bool = True
     #: The gateway's JWKS for internal tokens (http(s):// or file://).
@@ -130,6 +135,10 @@ class ServiceSettings(BaseSettings):
     def required_env(cls) -> list[str]:
         """Environment variables a production deployment must provide."""
         return [f"{cls.env_prefix()}{name}" for name in cls.production_required]
+
+    @property
+    def consumer_group(self) -> str:
+        return self.kafka_consumer_group or self.service_name
 
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

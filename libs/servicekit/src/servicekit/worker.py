@@ -77,7 +77,7 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
             replay_dead_letters(
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 topic=args.topic,
-                group_id=settings.service_name,
+                group_id=settings.consumer_group,
                 idempotent=settings.kafka_enable_idempotence,
                 idle_timeout=args.idle_timeout,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
@@ -85,7 +85,7 @@ def main(definition: ServiceDefinition, argv: list[str] | None = None) -> None:
             )
         )
         print(
-            f"replayed {report.replayed} dead letter(s) of {args.topic} for {settings.service_name}"
+            f"replayed {report.replayed} dead letter(s) of {args.topic} for {settings.consumer_group}"
         )
         return
     asyncio.run(run(definition, settings))

@@ -84,6 +84,28 @@ async def test_replay_dlq_command_replays_the_service_groups_letters(
     assert "replayed 2 dead letter(s) of orders.order for sksample" in capsys.readouterr().out
 
 
+async def test_replay_dlq_replays_the_configured_groups_letters(
+    service_definition: ServiceDefinition,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A deployment with its own consumer group replays its own letters, not the default's."""
+    calls: list[dict[str, Any]] = []
+
+    async def fake_replay(**kwargs: Any) -> ReplayReport:
+        calls.append(kwargs)
+        return ReplayReport(replayed=1, skipped_other_groups=0)
+
+    monkeypatch.setattr(worker, "replay_dead_letters", fake_replay)
+    monkeypatch.setenv("SKSAMPLE_KAFKA_CONSUMER_GROUP", "sksample-staging")
+    code = await asyncio.to_thread(
+        run_cli, service_definition, "replay-dlq", "--topic", "orders.order"
+    )
+    assert code == 0
+    assert [c["group_id"] for c in calls] == ["sksample-staging"]
+    assert "of orders.order for sksample-staging" in capsys.readouterr().out
+
+
 def test_replay_dlq_requires_a_topic(
     service_definition: ServiceDefinition, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -59,6 +59,14 @@ def test_development_accepts_dev_defaults_and_defaults_to_sqlite_under_var() -> 
     assert settings.is_sqlite()
 
 
+def test_the_consumer_group_is_the_service_name_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert UnitSettings().consumer_group == "skunit"
+    set_env(monkeypatch, {"KAFKA_CONSUMER_GROUP": "skunit-staging"})
+    assert UnitSettings().consumer_group == "skunit-staging"
+
+
 def test_test_environment_accepts_dev_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     set_env(monkeypatch, {"ENVIRONMENT": "test"})
     assert UnitSettings().signing_key.get_secret_value().startswith("dev-")

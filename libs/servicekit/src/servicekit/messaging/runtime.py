@@ -49,7 +49,7 @@ class Messaging:
             outbox=self.outbox,
             subscriptions=subscriptions,
             parse=parse,
-            group_id=settings.service_name,
+            group_id=settings.consumer_group,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             idempotent=settings.kafka_enable_idempotence,
             max_attempts=settings.consumer_max_attempts,
