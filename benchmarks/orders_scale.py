@@ -24,14 +24,19 @@ What runs (one process, nothing mocked):
   trajectory rows and outbox events. The broker is left out (measured separately in the
   event-backbone section): this is the orders-side consumer cost. Besides wall-clock, the CPU
   per event of this process (time.process_time) and of the database's PostgreSQL backends
-  (/proc/<pid>/stat) is reported; the events built for the run are collected (gc) before the
+  (/proc/<pid>/stat) is reported, and the WAL the server wrote per event
+  (pg_current_wal_lsn); the events built for the run are collected (gc) before the
   timed loop, so their garbage is not charged to it. Then (`--replicas N`, default 2) as many
   events for other orders through N worker processes, as scaled workers run: each its share
   of the partitions (p mod N, as the group assigns them), all started, connected and then
-  released together; wall-clock from the first start to the last finish. The events' verdict
-  states the host's speed (report.host_speed, before and after) and the server's settings:
-  docker-compose.yml gives production's (`ALTER SYSTEM SET shared_buffers = '1GB'` etc. and a
-  restart give a local server the same); the image's defaults cost the UPDATE about half again.
+  released together; wall-clock from the first start to the last finish. Each of the two
+  starts right after a CHECKPOINT (as production's orders are: each is touched again only after
+  the next checkpoint, so its first update writes full-page images to the WAL). The events'
+  verdict states the host's speed (report.host_speed, before and after) and the server's
+  settings: docker-compose.yml gives production's (`ALTER SYSTEM SET shared_buffers = '1GB'`,
+  `max_wal_size = '4GB'`, `checkpoint_timeout = '15min'`, `wal_compression = 'lz4'` and a restart
+  give a local server the same); with the image's defaults the UPDATE costs about half again,
+  with `wal_compression = pglz` (`on`) PostgreSQL's CPU per event is about twice lz4's.
 - `--only import`, `--only events` or `--only import,events` measures just those and rewrites
   only their lines of the section (the import's row also gives both CPU figures).
 
@@ -698,6 +703,7 @@ async def measure_events(app: Any, seeded: Seeded, args: argparse.Namespace) -> 
         bootstrap_servers="127.0.0.1:9",  # never contacted: no dead letters expected
         idempotent=False,
     )
+    await checkpoint(app.state.sessionmaker)
     result = await consume(
         consumer, app.state.sessionmaker, seeded.invoice_applied, args.events, args.partitions
     )
@@ -712,6 +718,7 @@ async def measure_events(app: Any, seeded: Seeded, args: argparse.Namespace) -> 
         # then `--replicas` of them, in the same run.
         others = seeded.invoice_applied[args.events // 2 :]
         print(f"events ({args.events:,}) in {args.replicas} worker processes", file=sys.stderr)
+        await checkpoint(app.state.sessionmaker)
         result["replicas"] = await consume_in_processes(
             app.state.sessionmaker, str(app.state.engine.url.render_as_string(False)), others,
             args.events, args.partitions, args.replicas,
@@ -729,6 +736,26 @@ async def measure_events(app: Any, seeded: Seeded, args: argparse.Namespace) -> 
         "settings": host_after["settings"],
     }
     return result
+
+
+async def checkpoint(sessionmaker: Any) -> None:
+    """Start the events from a checkpoint: no checkpoint of earlier writes (the seed's) lands
+    in a timed phase, and every order's first update writes its pages' full images to the WAL,
+    as in production, where an order is touched again only hours or days later (after the
+    next checkpoint: every 15 minutes with the deploy's settings)."""
+    from sqlalchemy import text
+
+    async with sessionmaker() as session:
+        await session.execute(text("CHECKPOINT"))
+
+
+async def wal_position(sessionmaker: Any) -> int:
+    """The server's WAL insert position, in bytes."""
+    from sqlalchemy import text
+
+    async with sessionmaker() as session:
+        lsn = await session.execute(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
+        return int(lsn.scalar_one())
 
 
 async def host_now(url: str) -> dict[str, Any]:
@@ -817,14 +844,16 @@ async def consume(
         # full collection their allocation would trigger does not land in the timed loop.
         gc.collect()
         server_before = await server_cpu_seconds(sessionmaker)
+        wal_before = await wal_position(sessionmaker)
         cpu = time.process_time()
         t0 = time.perf_counter()
         batch_ms = await handle_polls(consumer, polled)
         seconds = time.perf_counter() - t0
         client_cpu = time.process_time() - cpu
+        wal = await wal_position(sessionmaker) - wal_before
         server_after = await server_cpu_seconds(sessionmaker)
         phases[name] = _phase(
-            name, len(records), seconds, client_cpu, server_before, server_after, batch_ms
+            name, len(records), seconds, client_cpu, server_before, server_after, batch_ms, wal
         )
     return _totals(phases, partitions)
 
@@ -837,8 +866,10 @@ def _phase(
     server_before: dict[int, float],
     server_after: dict[int, float],
     batch_ms: list[float],
+    wal_bytes: int,
 ) -> dict[str, Any]:
-    """One phase's figures (the backends' CPU is what they used between the two readings)."""
+    """One phase's figures (the backends' CPU is what they used between the two readings; the
+    WAL is the server's, which only this benchmark writes to meanwhile)."""
     print(f"  {name}: {events / seconds:,.0f}/s", file=sys.stderr)
     return {
         "cpu": cpu,
@@ -848,6 +879,7 @@ def _phase(
         "per_second": events / seconds,
         "batch_p50_ms": statistics.median(batch_ms),
         "batch_max_ms": max(batch_ms),
+        "wal_bytes": wal_bytes,
     }
 
 
@@ -856,9 +888,10 @@ def _totals(phases: dict[str, dict[str, Any]], partitions: int) -> dict[str, Any
     total_s = sum(p["seconds"] for p in phases.values())
     cpu_ms = 1000 * sum(p["cpu"] for p in phases.values()) / total_events
     server_ms = 1000 * sum(p["server_cpu"] for p in phases.values()) / total_events
+    wal_kb = sum(p["wal_bytes"] for p in phases.values()) / total_events / 1024
     return {"phases": phases, "events": total_events, "seconds": total_s, "partitions": partitions,
             "per_second": total_events / total_s, "cpu_ms_per_event": cpu_ms,
-            "server_cpu_ms_per_event": server_ms}  # fmt: skip
+            "server_cpu_ms_per_event": server_ms, "wal_kb_per_event": wal_kb}  # fmt: skip
 
 
 async def handle_polls(consumer: Any, polled: list[list[list[Any]]]) -> list[float]:
@@ -973,8 +1006,10 @@ async def consume_in_processes(
             ready.get(timeout=120)
         gc.collect()
         server_before = await server_cpu_seconds(sessionmaker)
+        wal_before = await wal_position(sessionmaker)
         go.set()
         reports = [results.get(timeout=600) for _ in workers]
+        wal = await wal_position(sessionmaker) - wal_before
         server_after = await server_cpu_seconds(sessionmaker)  # while their backends still live
         done.set()
         for worker in workers:
@@ -982,7 +1017,7 @@ async def consume_in_processes(
         seconds = max(r["end"] for r in reports) - min(r["start"] for r in reports)
         phases[name] = _phase(
             name, len(records), seconds, sum(r["cpu"] for r in reports), server_before,
-            server_after, [ms for r in reports for ms in r["batch_ms"]],
+            server_after, [ms for r in reports for ms in r["batch_ms"]], wal,
         )  # fmt: skip
     return _totals(phases, partitions) | {"replicas": replicas}
 
@@ -1162,52 +1197,47 @@ READS_NOTE_STARTS = (
 # ---------------------------------------------------------------------------- report
 #: Why targets are missed, as of this code (kept with the script so a rerun keeps it).
 EVENTS_NOTE = (
-    "- Events: orders subscribes one batch handler (servicekit's `Subscriptions.on_batch`) to "
-    "finance's events: a batch's orders are locked with one SELECT … FOR UPDATE, the life "
-    "cycle runs in memory as the single-event path would run it, and the order updates, "
-    "trajectory rows, finance records, monthly totals, outbox events and inbox rows are "
-    "written with one statement each (unnest() arrays on PostgreSQL, the totals upserted the "
-    "same way). Orders' subscriptions allow concurrent partitions (docs/adr/0009): the "
-    "batches of one poll's partitions run at the same time, so one batch's database round "
-    "trips overlap another's Python work; the consumer pauses the cyclic garbage collector "
-    "while a poll's batches run. The consumer claims a batch's inbox rows with its first "
-    "statement and orders upserts the monthly totals with its last (ADR 0002, 2026-11-26): "
-    "batches of all partitions add to the same totals rows, and before that each queued "
-    "behind the others' row locks for the rest of their transactions (a lock wait in ~15 % of "
-    "the pg_stat_activity samples of a run; none after; +10–20 % events/s in the same hour). "
-    "orders builds its status_changed events with `shared_schemas.trusted` (a third of "
-    "model_construct's cost) and the registry parses without indexing the envelope generic "
-    "per message. One process, 3 partitions, the same 1,000,000-order database, the code "
-    "before these changes (b4bf4c6) and after them alternated three times within an hour: "
-    "1,450–1,900 against 1,960–2,540 events/s per phase, +36 % on average (the first run, on "
-    "a cold cache, left out). Event ids became UUIDv7 (time-ordered; the inbox's and outbox's "
-    "keys): in two alternations within minutes, 1,660–3,090 events/s per phase with v4 ids "
-    "against 2,800–3,140 with v7. Runs on a freshly seeded database vary most on "
-    "PostgreSQL's side: two of them an hour apart read 0.47–0.51 and 0.69–0.83 ms of its CPU "
-    "per event (the /proc reading counts every backend of the database, autovacuum workers "
-    "on the fresh tables included, and a checkpoint during the run makes the backends write "
-    "full-page images). "
-    "What is left is CPU on both sides, about half each: in this process the finance "
-    "envelope parsed and validated, the life cycle with its rows and status_changed event, "
-    "the statements' values encoded and the locked rows decoded; in PostgreSQL about half of "
-    "it the order UPDATE: it changes indexed columns (status, dates), so it is never a HOT "
-    "update and adds an entry to each of the 11 indexes of `orders` (12 while the order is "
-    "open) on pages spread over ~1.5 GB — with the image's default 128 MB of shared buffers "
-    "the backends evict and re-read pages on every batch, and after each checkpoint every "
-    "first touch of a page writes its full image to the WAL (~39 kB of WAL per order updated "
-    "right after a CHECKPOINT, ~2.2 kB otherwise). The deploy's settings (docker-compose.yml, "
-    "stated in the verdict) took the UPDATE's server time from 228 to 147 µs per order "
-    "(pg_stat_statements over the same batches) and PostgreSQL's CPU per event ~10 % lower. "
-    "Handling each partition's batches as soon as they are polled, instead of a poll waiting "
-    "for its slowest batch, was tried and gained nothing in the same hour: one process's "
-    "Python is its limit. Two worker processes (each consumer its share of the partitions, as "
-    "`--scale orders-worker=2` runs them) add what one process leaves idle, and then the "
-    "workers and PostgreSQL together are bound by this machine's 2 cores. The machine's "
-    "speed swings more than any of this: the same code gave ~4,500/s in two processes at a "
-    "fast moment (loop ~90 ms) and ~1,800/s at a slow one (loop ~300 ms; the verdict states "
-    "the host's speed). 5,000/s needs about 0.25 ms of CPU per event for both sides together "
-    "at a fast moment (now ~0.28–0.30). In production the database server has its own cores "
-    "and each worker replica (up to one per partition) adds its own."
+    "- Events: orders subscribes one batch handler (servicekit's `Subscriptions.on_batch`) "
+    "to finance's events: a batch's orders are locked with one SELECT … FOR UPDATE, the "
+    "life cycle runs in memory as the single-event path would run it, and the order "
+    "updates, trajectory rows, finance records, monthly totals, outbox events and inbox "
+    "rows are written with one statement each (unnest() arrays on PostgreSQL). Orders' "
+    "subscriptions allow concurrent partitions (docs/adr/0009): the batches of one poll's "
+    "partitions run at the same time, so one batch's round trips overlap another's Python "
+    "work; the consumer pauses the cyclic garbage collector while a poll's batches run. The"
+    " consumer claims a batch's inbox rows with its first statement and orders upserts the "
+    "monthly totals with its last (ADR 0002, 2026-11-26), so the batches of all partitions "
+    "hold the totals rows they share only while committing; status_changed events are built"
+    " with `shared_schemas.trusted` (a third of model_construct's cost) and the registry "
+    "parses without indexing the envelope generic: together +36 % (1,450–1,900 → "
+    "1,960–2,540 events/s per phase, alternated three times on one database within an "
+    "hour). Event ids are UUIDv7, so the inbox's and outbox's keys grow with time "
+    "(1,660–3,090 → 2,800–3,140 events/s per phase, alternated within minutes). Each "
+    "consumption starts right after a CHECKPOINT, as production's do: an order is touched "
+    "again only hours or days later, after the next checkpoint, so its first update writes "
+    "the full images of its heap page and of the index pages its new entries land on (the "
+    "UPDATE changes indexed columns — status, dates — so it is never a HOT update and adds "
+    "an entry to every index of `orders`: 11, 12 while the order is open). The first phase "
+    "(invoice issued) pays those images; the second (receipt allocated: the same orders "
+    "seconds later) does not, hence its higher rate. Compressing the images was most of "
+    "what the first phase cost the server: alternated on one database within minutes (one "
+    "process, 1,000 events per phase, each run after a CHECKPOINT), PostgreSQL's CPU per "
+    "event was 0.74 ms with wal_compression=pglz (`on`, the deploy's setting before "
+    "2026-11-26), 0.27–0.28 ms with lz4 (23–27 kB of WAL per event, as with pglz's 26.7) "
+    "and 0.24–0.28 ms uncompressed (32–45 kB): the deploy now uses lz4. With the image's "
+    "default 128 MB of shared buffers the backends also evicted and re-read pages on every "
+    "batch (the UPDATE's server time 228 → 147 µs per order with 1 GB; pg_stat_statements)."
+    " What is left is CPU on both sides: about a third in the worker (the finance envelope "
+    "parsed and validated, the life cycle with its rows and events, values encoded and rows"
+    " decoded), two thirds in PostgreSQL, about half of that the order UPDATE. Handling "
+    "each partition's batches as soon as they are polled gained nothing (one process's "
+    "Python is its limit); two worker processes add what one leaves idle, until the workers"
+    " and PostgreSQL together fill this machine's 2 cores (0.34–0.36 ms of CPU per event in"
+    " the runs above: ~5,700/s if both cores did nothing else). The machine's speed swings "
+    "more than any of this: the pure-Python loop the verdict times took ~90 ms at earlier "
+    "sessions' fast moments and 135–150 ms during these runs. In production the database "
+    "server has its own cores and each worker replica (up to one per partition) adds its "
+    "own."
 )
 IMPORT_NOTE = (
     "- Import: chunks of 500 rows, each one transaction: rows validated with `OrderCreate` "
@@ -1282,7 +1312,8 @@ def _events_row(ev: dict[str, Any], who: str, where: str) -> str:
         )
         + f"; CPU per event: {ev['cpu_ms_per_event']:.2f} ms in {where} + "
         f"{ev['server_cpu_ms_per_event']:.2f} ms in PostgreSQL's backends (from /proc) = "
-        f"{ev['cpu_ms_per_event'] + ev['server_cpu_ms_per_event']:.2f} ms |"
+        f"{ev['cpu_ms_per_event'] + ev['server_cpu_ms_per_event']:.2f} ms; "
+        f"WAL per event: {ev['wal_kb_per_event']:.1f} kB |"
     )
 
 
