@@ -5,7 +5,8 @@
 What runs (one process, nothing mocked):
 - a throwaway PostgreSQL database, migrated with orders' own migrations;
 - seeding by COPY (asyncpg): `--orders` orders over 300 institutions (Zipf-skewed sizes), every
-  category with its direction, two years of creation times (business-hours heavy), log-normal
+  category with its direction, two years of creation times (business-hours heavy; written in
+  creation-day order, as a live table fills, with UUIDv7 ids of their creation time), log-normal
   amounts, statuses by age along the life cycle with consistent amounts and milestone dates,
   the trajectory (one row per step reached), value-added redemptions with extension data
   (car model, city, merchant, product, coupon use time) and their analysis rows, reviews.
@@ -74,6 +75,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from report import host_speed, server_settings, write_section
+
+from shared_schemas import uuid7
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -180,13 +183,16 @@ def generate(n: int, world: World, rng: random.Random, now: datetime, seeded: Se
     span = (now - timedelta(days=1) - start).total_seconds()
     numbers: dict[str, int] = {}
     batch = 20_000
+    # Orders are written as they are created, so the table holds them in about that order
+    # (and their UUIDv7 ids grow with it): creation days drawn up front and sorted.
+    days = sorted(rng.random() for _ in range(n))
     for first in range(0, n, batch):
         orders, steps, facts, reviews = [], [], [], []
         for i in range(first, min(n, first + batch)):
             category, direction, _, median, source = rng.choices(CATEGORIES, cat_weights)[0]
             org = rng.choices(world.orgs, world.org_weights)[0]
             seeded.per_org[org] = seeded.per_org.get(org, 0) + 1
-            created = start + timedelta(seconds=rng.random() * span)
+            created = start + timedelta(seconds=days[i] * span)
             local = created.astimezone(SHANGHAI)
             hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
             local = local.replace(hour=hour)
@@ -196,7 +202,7 @@ def generate(n: int, world: World, rng: random.Random, now: datetime, seeded: Se
             amount = max(1, int(median * 100 * math.exp(rng.gauss(0, 0.8))))
             path = RECEIVABLE_PATH if direction == "receivable" else PAYABLE_PATH
             stage = _pick_status(rng, (now - created).total_seconds() / 86400, path)
-            order_id = uuid.UUID(int=rng.getrandbits(128) | (4 << 76))
+            order_id = uuid7(int(created.timestamp() * 1000), random_bits=rng.getrandbits(80))
             creator = "svc-valueadd" if source == "valueadd" else rng.choice(world.clerks)
             at = created
             times = {"created": created}
@@ -870,10 +876,16 @@ def _phase(
 ) -> dict[str, Any]:
     """One phase's figures (the backends' CPU is what they used between the two readings; the
     WAL is the server's, which only this benchmark writes to meanwhile)."""
-    print(f"  {name}: {events / seconds:,.0f}/s", file=sys.stderr)
+    server_cpu = sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
+    print(
+        f"  {name}: {events / seconds:,.0f}/s; per event {1000 * cpu / events:.2f} ms CPU here"
+        f" + {1000 * server_cpu / events:.2f} ms in PostgreSQL, {wal_bytes / events / 1024:.1f}"
+        " kB of WAL",
+        file=sys.stderr,
+    )
     return {
         "cpu": cpu,
-        "server_cpu": sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items()),
+        "server_cpu": server_cpu,
         "events": events,
         "seconds": seconds,
         "per_second": events / seconds,

@@ -3,6 +3,8 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
 from shared_schemas import OrderCreatedV1, new_event, uuid7
 
 
@@ -27,3 +29,19 @@ def test_uuid7_ids_grow_with_time_and_do_not_repeat() -> None:
 def test_events_get_time_ordered_ids(order_created: OrderCreatedV1) -> None:
     event = new_event("orders.order.created", order_created, producer="orders", aggregate_id="o-1")
     assert event.event_id.version == 7
+
+
+def test_uuid7_of_a_given_time_and_random_bits_is_reproducible() -> None:
+    at = 1_764_000_000_123  # 2025-11-24, in ms
+    made = uuid7(at, random_bits=0xFFFF_FFFF_FFFF_FFFF_FFFF)
+    assert made.int >> 80 == at
+    assert (made.version, made.variant) == (7, uuid.RFC_4122)
+    assert made == uuid7(at, random_bits=0xFFFF_FFFF_FFFF_FFFF_FFFF)
+    assert uuid7(at, random_bits=1) < uuid7(at + 1, random_bits=0)
+
+
+def test_uuid7_refuses_a_time_outside_its_48_bits() -> None:
+    with pytest.raises(ValueError, match="48 bits"):
+        uuid7(-1)
+    with pytest.raises(ValueError, match="48 bits"):
+        uuid7(1 << 48)

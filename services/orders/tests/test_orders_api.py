@@ -43,6 +43,8 @@ async def test_create_is_idempotent_by_source_and_records_trajectory(
     assert order["order_no"].startswith("OC2") and len(order["order_no"]) == 16
     assert order["amount"] == "1280.50"
     assert order["status"] == "created"
+    # Time-ordered ids: the order's index entries land beside those of its contemporaries.
+    assert uuid.UUID(order["id"]).version == 7
     assert [(s["from_status"], s["to_status"], s["by"]) for s in order["trajectory"]] == [
         (None, "created", "clerk-a")
     ]

@@ -200,7 +200,7 @@ class OrderService:
         """The rows (column values) and the event of a new order, nothing written yet. Plain
         dicts: a bulk import inserts them as they are (building ORM objects cost more than the
         INSERTs); `create` makes the ORM objects from them."""
-        order_id = uuid.uuid4()
+        order_id = uuid7()
         amount_fen = _amount_fen(data)
         order: dict[str, Any] = {
             "id": order_id,
@@ -348,7 +348,7 @@ class OrderService:
         if order is None:
             raise OrderNotFound(order_id)
         review = OrderReview(
-            id=uuid.uuid4(),
+            id=uuid7(),
             order_id=order.id,
             rating=data.rating,
             text=data.text,
