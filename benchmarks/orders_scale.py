@@ -63,6 +63,7 @@ import math
 import os
 import platform
 import random
+import shlex
 import statistics
 import sys
 import time
@@ -1247,7 +1248,7 @@ EVENTS_NOTE = (
     " and PostgreSQL together fill this machine's 2 cores (0.34–0.36 ms of CPU per event in"
     " the runs above: ~5,700/s if both cores did nothing else). The machine's speed swings "
     "more than any of this: the pure-Python loop the verdict times took ~90 ms at earlier "
-    "sessions' fast moments and 135–150 ms during these runs. In production the database "
+    "sessions' fast moments and 125–150 ms during these runs. In production the database "
     "server has its own cores and each worker replica (up to one per partition) adds its "
     "own."
 )
@@ -1431,13 +1432,8 @@ def markdown(args: argparse.Namespace, results: dict[str, Any], started: datetim
         "the consumer's batch handler) against a PostgreSQL database seeded with "
         f"{seeded.orders:,} orders.",
         "",
-        "- Command: `uv run python benchmarks/orders_scale.py --write docs/benchmarks.md`"
-        + (
-            f" (this run: `--orders {args.orders} --reps {args.reps} --import-rows "
-            f"{args.import_rows} --events {args.events}`)"
-            if args.orders != 1_000_000
-            else ""
-        )
+        # The arguments as given: what reproduces this run.
+        f"- Command: `uv run python benchmarks/orders_scale.py {shlex.join(sys.argv[1:])}`"
         + (
             f"; this run measured a database seeded by an earlier run (`--keep-db`, then "
             f"`--reuse-db {args.reuse_db} --reps {args.reps} --events {args.events}`): it also "
