@@ -46,11 +46,10 @@ async def test_check_exits_0_when_database_and_broker_answer(
     assert await asyncio.to_thread(run_cli, service_definition, "--check") == 1
 
 
-async def test_replay_dlq_command_replays_the_service_groups_letters(
-    service_definition: ServiceDefinition,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def replays(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The arguments of each replay the command starts (the replay itself is tested in
+    test_consumer against the broker); each reports 2 replayed, 5 of other groups."""
     calls: list[dict[str, Any]] = []
 
     async def fake_replay(**kwargs: Any) -> ReplayReport:
@@ -58,6 +57,15 @@ async def test_replay_dlq_command_replays_the_service_groups_letters(
         return ReplayReport(replayed=2, skipped_other_groups=5)
 
     monkeypatch.setattr(worker, "replay_dead_letters", fake_replay)
+    return calls
+
+
+async def test_replay_dlq_command_replays_the_service_groups_letters(
+    service_definition: ServiceDefinition,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    replays: list[dict[str, Any]],
+) -> None:
     monkeypatch.setenv("SKSAMPLE_KAFKA_BOOTSTRAP_SERVERS", "broker.test:9092")
     code = await asyncio.to_thread(
         run_cli,
@@ -69,7 +77,7 @@ async def test_replay_dlq_command_replays_the_service_groups_letters(
         "1.5",
     )
     assert code == 0
-    assert calls == [
+    assert replays == [
         {
             "bootstrap_servers": "broker.test:9092",
             "topic": "orders.order",
@@ -88,21 +96,15 @@ async def test_replay_dlq_replays_the_configured_groups_letters(
     service_definition: ServiceDefinition,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    replays: list[dict[str, Any]],
 ) -> None:
     """A deployment with its own consumer group replays its own letters, not the default's."""
-    calls: list[dict[str, Any]] = []
-
-    async def fake_replay(**kwargs: Any) -> ReplayReport:
-        calls.append(kwargs)
-        return ReplayReport(replayed=1, skipped_other_groups=0)
-
-    monkeypatch.setattr(worker, "replay_dead_letters", fake_replay)
     monkeypatch.setenv("SKSAMPLE_KAFKA_CONSUMER_GROUP", "sksample-staging")
     code = await asyncio.to_thread(
         run_cli, service_definition, "replay-dlq", "--topic", "orders.order"
     )
     assert code == 0
-    assert [c["group_id"] for c in calls] == ["sksample-staging"]
+    assert [c["group_id"] for c in replays] == ["sksample-staging"]
     assert "of orders.order for sksample-staging" in capsys.readouterr().out
 
 
