@@ -159,12 +159,19 @@ def insert_many(
     if session.get_bind().dialect.name != "postgresql":
         return sqlite.insert(table), list(rows)
     names = list(rows[0])
-    arrays = [
-        bindparam(f"a_{n}", value=[r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type))
-        for n in names
-    ]
-    given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+    given = unnested(rows, {n: table.c[n].type for n in names})
     return postgresql.insert(table).from_select(names, select(*(given.c[n] for n in names))), None
+
+
+def unnested(rows: Sequence[dict[str, Any]], types: dict[str, Any]) -> Any:
+    """PostgreSQL: rows as the derived table `given` of `unnest(<one array per column>)`, its
+    columns `types`' keys (each row has them) of those SQL types, in the rows' order — to
+    INSERT from or to UPDATE … FROM. The statement's text is the same for any number of rows."""
+    arrays = [
+        bindparam(f"a_{n}", value=[r[n] for r in rows], type_=postgresql.ARRAY(kind))
+        for n, kind in types.items()
+    ]
+    return func.unnest(*arrays).table_valued(*types).render_derived(name="given")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -38,7 +38,7 @@ from orders.order.models import (
     RedemptionFact,
 )
 from servicekit.auth import Principal, scoped
-from servicekit.db import insert_many, insert_rows
+from servicekit.db import insert_many, insert_rows, unnested
 
 if TYPE_CHECKING:
     from orders.order.service import NewOrder
@@ -166,17 +166,8 @@ class OrderRepository:
         if self._dialect == "postgresql":
             # One UPDATE … FROM unnest(<one array per column>): one execution for the batch
             # instead of one per order (and one parameter set to encode instead of hundreds).
-            names = ["id", "loaded_version", *FOLLOWED_COLUMNS]
-            kinds = {"loaded_version": t.c.version.type} | {n: t.c[n].type for n in names[2:]}
-            arrays = [
-                bindparam(
-                    f"a_{n}",
-                    value=[c[n] for c in changes],
-                    type_=postgresql.ARRAY(kinds.get(n, t.c.id.type)),
-                )
-                for n in names
-            ]
-            given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+            kinds = {"id": t.c.id.type, "loaded_version": t.c.version.type}
+            given = unnested(changes, kinds | {n: t.c[n].type for n in FOLLOWED_COLUMNS})
             result = await self.session.execute(
                 update(t)
                 .where(t.c.id == given.c.id, t.c.version == given.c.loaded_version)
