@@ -663,7 +663,7 @@ async def measure_import(
     async with httpx.AsyncClient(
         transport=transport, base_url="http://orders", timeout=600
     ) as client:
-        server_before = await server_cpu_seconds(app.state.sessionmaker)
+        server_before = await read_server(app.state.sessionmaker)
         cpu = time.process_time()
         t = time.perf_counter()
         response = await client.post(
@@ -678,13 +678,13 @@ async def measure_import(
         ).json()
         seconds = time.perf_counter() - t
         import_cpu = time.process_time() - cpu
-        server_after = await server_cpu_seconds(app.state.sessionmaker)
+        server_after = await read_server(app.state.sessionmaker)
     assert job["status"] == "succeeded", job
     assert job["created"] == args.import_rows, job
     print(f"  {seconds:.1f}s ({job})", file=sys.stderr)
     return {
         "seconds": seconds, "cpu": import_cpu, "job": job, "bytes": len(content),
-        "server_cpu": sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items()),
+        "server_cpu": server_after.cpu_since(server_before),
     }  # fmt: skip
 
 
@@ -756,15 +756,6 @@ async def checkpoint(sessionmaker: Any) -> None:
         await session.execute(text("CHECKPOINT"))
 
 
-async def wal_position(sessionmaker: Any) -> int:
-    """The server's WAL insert position, in bytes."""
-    from sqlalchemy import text
-
-    async with sessionmaker() as session:
-        lsn = await session.execute(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
-        return int(lsn.scalar_one())
-
-
 async def host_now(url: str) -> dict[str, Any]:
     """The host's speed (report.host_speed) and the server's settings, right now."""
     import asyncpg
@@ -777,9 +768,21 @@ async def host_now(url: str) -> dict[str, Any]:
         await conn.close()
 
 
-async def server_cpu_seconds(sessionmaker: Any) -> dict[int, float]:
-    """CPU seconds (user + system) of each PostgreSQL backend of the database, read from
-    /proc: the server's share of the work, which wall-clock on a shared machine hides."""
+@dataclass(frozen=True)
+class ServerReading:
+    """The server's work so far: CPU seconds (user + system) of each PostgreSQL backend of the
+    database, read from /proc (the server's share of the work, which wall-clock on a shared
+    machine hides), and its WAL insert position in bytes (only this benchmark writes)."""
+
+    cpu: dict[int, float]
+    wal: int
+
+    def cpu_since(self, earlier: ServerReading) -> float:
+        """What the backends used since `earlier` (a backend that started meanwhile: all)."""
+        return sum(v - earlier.cpu.get(pid, 0.0) for pid, v in self.cpu.items())
+
+
+async def read_server(sessionmaker: Any) -> ServerReading:
     from sqlalchemy import text
 
     async with sessionmaker() as session:
@@ -788,7 +791,9 @@ async def server_cpu_seconds(sessionmaker: Any) -> dict[int, float]:
                 text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
             )
         ).scalars()
-        return {pid: cpu for pid in pids if (cpu := _process_cpu_seconds(pid)) is not None}
+        cpu = {pid: cpu for pid in pids if (cpu := _process_cpu_seconds(pid)) is not None}
+        lsn = await session.execute(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
+        return ServerReading(cpu, int(lsn.scalar_one()))
 
 
 def _process_cpu_seconds(pid: int) -> float | None:
@@ -850,17 +855,15 @@ async def consume(
         # The records built above are setup, not consumption: collect them now, so that the
         # full collection their allocation would trigger does not land in the timed loop.
         gc.collect()
-        server_before = await server_cpu_seconds(sessionmaker)
-        wal_before = await wal_position(sessionmaker)
+        server_before = await read_server(sessionmaker)
         cpu = time.process_time()
         t0 = time.perf_counter()
         batch_ms = await handle_polls(consumer, polled)
         seconds = time.perf_counter() - t0
         client_cpu = time.process_time() - cpu
-        wal = await wal_position(sessionmaker) - wal_before
-        server_after = await server_cpu_seconds(sessionmaker)
+        server_after = await read_server(sessionmaker)
         phases[name] = _phase(
-            name, len(records), seconds, client_cpu, server_before, server_after, batch_ms, wal
+            name, len(records), seconds, client_cpu, server_before, server_after, batch_ms
         )
     return _totals(phases, partitions)
 
@@ -870,14 +873,13 @@ def _phase(
     events: int,
     seconds: float,
     cpu: float,
-    server_before: dict[int, float],
-    server_after: dict[int, float],
+    server_before: ServerReading,
+    server_after: ServerReading,
     batch_ms: list[float],
-    wal_bytes: int,
 ) -> dict[str, Any]:
-    """One phase's figures (the backends' CPU is what they used between the two readings; the
-    WAL is the server's, which only this benchmark writes to meanwhile)."""
-    server_cpu = sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
+    """One phase's figures (the server's: what it did between the two readings)."""
+    server_cpu = server_after.cpu_since(server_before)
+    wal_bytes = server_after.wal - server_before.wal
     print(
         f"  {name}: {events / seconds:,.0f}/s; per event {1000 * cpu / events:.2f} ms CPU here"
         f" + {1000 * server_cpu / events:.2f} ms in PostgreSQL, {wal_bytes / events / 1024:.1f}"
@@ -1018,19 +1020,17 @@ async def consume_in_processes(
         for _ in workers:
             ready.get(timeout=120)
         gc.collect()
-        server_before = await server_cpu_seconds(sessionmaker)
-        wal_before = await wal_position(sessionmaker)
+        server_before = await read_server(sessionmaker)
         go.set()
         reports = [results.get(timeout=600) for _ in workers]
-        wal = await wal_position(sessionmaker) - wal_before
-        server_after = await server_cpu_seconds(sessionmaker)  # while their backends still live
+        server_after = await read_server(sessionmaker)  # while their backends still live
         done.set()
         for worker in workers:
             worker.join(timeout=60)
         seconds = max(r["end"] for r in reports) - min(r["start"] for r in reports)
         phases[name] = _phase(
             name, len(records), seconds, sum(r["cpu"] for r in reports), server_before,
-            server_after, [ms for r in reports for ms in r["batch_ms"]], wal,
+            server_after, [ms for r in reports for ms in r["batch_ms"]],
         )  # fmt: skip
     return _totals(phases, partitions) | {"replicas": replicas}
 
