@@ -4,16 +4,20 @@ again after new orders and reviews arrive in an old month and the refresh runs."
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+import time_machine
 from sqlalchemy import delete, insert, select, update
 
 from orders.analysis.models import AnalysisRollupState
-from orders.analysis.refresh import RollupRefresher
+from orders.analysis.refresh import RollupRefresher, _months
 from orders.analysis.repository import AnalysisRepository, Scope
 from orders.analysis.schemas import (
     AnalysisScope,
@@ -25,10 +29,31 @@ from orders.analysis.service import STEPS, AnalysisService, _percentiles, split_
 from orders.order.models import Order, OrderMonthlyTotal, RedemptionFact
 from orders.order.service import BUSINESS_TZ, instants
 from servicekit.auth import Principal
+from servicekit.clock import FixedClock
 
 ANALYST = ("orders.analysis.query",)
 #: Closed months (the rollups cover every month before the current one).
 MONTHS = [(2026, 7), (2026, 8), (2026, 9)]
+#: The refresher's "now" in these tests: MONTHS have closed, 2026-10 has not.
+NOW = datetime(2026, 10, 20, 4, tzinfo=UTC)
+
+
+_HOURS = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _october() -> Iterator[None]:
+    """Orders, reviews and trajectory rows are written in October 2026 too (the service reads
+    the wall clock the refresher's default does), so no answer depends on the day the suite
+    runs; each test an hour after the last, as the refresh state they share expects."""
+    with time_machine.travel(NOW + timedelta(hours=next(_HOURS)), tick=True):
+        yield
+
+
+def _refresher(db: Any) -> RollupRefresher:
+    """On the travelled wall clock: it ticks, as the writes' clock does (a review written after
+    a refresh looked is newer than its `reviews_seen_at`)."""
+    return RollupRefresher(db.sessionmaker)
 
 
 def _principal(org: uuid.UUID | None) -> Principal:
@@ -165,7 +190,7 @@ async def test_rollups_answer_as_the_orders_do(api: Any, db: Any) -> None:
     rng = random.Random(5)
     org = uuid.uuid4()
     await _arrange(api, db, org, rng, 24)
-    refresher = RollupRefresher(db.sessionmaker)
+    refresher = _refresher(db)
     report = await refresher.refresh()
     assert not report.skipped and {"2026-07", "2026-08", "2026-09"} <= set(report.months)
 
@@ -211,7 +236,7 @@ async def test_percentiles_are_exact_where_a_bucket_holds_one_value(api: Any, db
     """Against the nearest-rank percentile_disc/window-function query over the orders."""
     org = uuid.uuid4()
     await _arrange(api, db, org, random.Random(7), 15)
-    await RollupRefresher(db.sessionmaker).refresh()
+    await _refresher(db).refresh()
     principal = _principal(org)
     async with db.sessionmaker() as session:
         repo = AnalysisRepository(session)
@@ -268,13 +293,14 @@ def test_a_scope_splits_into_rolled_up_months_and_dates_read_live() -> None:
 async def test_a_refresh_after_months_closed_computes_them(api: Any, db: Any) -> None:
     """Months that closed since the last refresh are computed even without changes (and a
     refresh of many months refreshes the planner's statistics too)."""
-    refresher = RollupRefresher(db.sessionmaker)
-    await refresher.refresh()
-    later = datetime(2027, 6, 2, tzinfo=UTC)
+    clock = FixedClock(datetime(2026, 11, 20, tzinfo=UTC))
+    refresher = RollupRefresher(db.sessionmaker, clock=clock)
+    assert (await refresher.refresh()).covered_through == "2026-10"
+    clock.set(datetime(2027, 6, 2, tzinfo=UTC))
     try:
-        report = await refresher.refresh(now=later)
+        report = await refresher.refresh()
         assert report.covered_through == "2027-05"
-        assert {"2026-11", "2026-12", "2027-05"} <= set(report.months)
+        assert _months("2026-11", "2027-05") == report.months[-7:]
     finally:  # the other tests expect this month to be read from the orders
         async with db.sessionmaker() as session, session.begin():
             await session.execute(delete(AnalysisRollupState))
@@ -283,7 +309,7 @@ async def test_a_refresh_after_months_closed_computes_them(api: Any, db: Any) ->
 async def test_a_change_is_recomputed_once_unless_a_late_commit_shows(api: Any, db: Any) -> None:
     """The rows between the watermark and what the last refresh saw are counted, not
     recomputed, unless their count changed (a transaction that committed after it looked)."""
-    refresher = RollupRefresher(db.sessionmaker)
+    refresher = _refresher(db)
     await _arrange(api, db, uuid.uuid4(), random.Random(8), 6)
     first = await refresher.refresh()
     assert {"2026-07", "2026-08", "2026-09"} <= set(first.months)

@@ -23,13 +23,14 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.analysis.models import AnalysisRollupState
 from orders.analysis.rollup_repository import RollupRepository
 from orders.order.service import BUSINESS_TZ, instants
+from servicekit.clock import Clock, utc_now
 
 #: A refresh recomputing this many months (the first one, or after a long stop) refreshes
 #: the planner's statistics of the rollups too.
@@ -73,11 +74,14 @@ def _instants(month: str) -> tuple[datetime, datetime]:
 
 
 class RollupRefresher:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock = utc_now
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.clock = clock
 
     async def refresh(self, now: datetime | None = None) -> RefreshReport:
-        started = now or datetime.now(UTC)
+        started = now or self.clock()
         clock = time.perf_counter()
         this_month = _month(started)
         last_closed = (
