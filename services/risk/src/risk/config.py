@@ -1,5 +1,6 @@
 """Settings of risk; every variable is read with the RISK_ prefix."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
@@ -14,3 +15,9 @@ class Settings(ServiceSettings):
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
     )
+    #: The scorecard family automatic assessment uses (its live version decides).
+    scorecard_code: str = "VEHICLE"
+    #: Where finished export files are kept.
+    export_dir: Path = Path("var/risk-exports")
+    #: Assessments per export page (each page its own transaction, so progress moves).
+    export_page_rows: int = 500
