@@ -9,6 +9,8 @@ from risk.config import Settings
 from risk.db import Base
 from risk.exports import models as _export_models  # noqa: F401
 from risk.exports.endpoints import router as export_router
+from risk.reconciliation import models as _reconciliation_models  # noqa: F401
+from risk.reconciliation.endpoints import router as reconciliation_router
 from risk.requests import models as _request_models  # noqa: F401
 from risk.requests.endpoints import router as request_router
 from risk.scorecards import models as _scorecard_models  # noqa: F401
@@ -24,7 +26,13 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[request_router, assessment_router, scorecard_router, export_router],
+    routers=[
+        request_router,
+        assessment_router,
+        scorecard_router,
+        export_router,
+        reconciliation_router,
+    ],
 )
 
 
