@@ -5,6 +5,7 @@ billed, and the promoters' fee is split in exact fen by the explicit shares."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -44,7 +45,7 @@ Publish = Callable[..., Awaitable[dict[str, Any]]]
 )
 def test_split_loses_and_doubles_no_fen(amount: int, cuts: list[int]) -> None:
     points = [0, *sorted(cuts), 10_000]
-    shares = [b - a for a, b in zip(points, points[1:], strict=False)]
+    shares = [b - a for a, b in itertools.pairwise(points)]
     parts = split_fen(amount, shares)
     assert sum(parts) == amount
     for part, share in zip(parts, shares, strict=True):
