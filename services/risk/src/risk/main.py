@@ -7,6 +7,7 @@ from risk.assessments import models as _assessment_models  # noqa: F401
 from risk.assessments.endpoints import router as assessment_router
 from risk.config import Settings
 from risk.db import Base
+from risk.demo import load_demo_risk
 from risk.exports import models as _export_models  # noqa: F401
 from risk.exports.endpoints import router as export_router
 from risk.reconciliation import models as _reconciliation_models  # noqa: F401
@@ -26,6 +27,7 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    demo_data=load_demo_risk,
     routers=[
         request_router,
         assessment_router,
