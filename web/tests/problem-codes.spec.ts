@@ -34,7 +34,9 @@ const PROBLEM_PATTERNS = [
   /^\s*\d{3}: "([a-z][a-z0-9_]*)",/gm, // servicekit's codes of plain HTTP errors
 ]
 const FIELD_PATTERNS = [
-  /"code":\s*"([a-z][a-z0-9_]*)"/g,
+  // a field error dict literal: {"field": …, "code": "…", "message": …}
+  /\{[^{}]*"field"[^{}]*?"code":\s*"([a-z][a-z0-9_]*)"[^{}]*\}/g,
+  /\{[^{}]*?"code":\s*"([a-z][a-z0-9_]*)"[^{}]*"field"[^{}]*\}/g,
   /\b_err\(\s*f?"[^"]*",\s*"([a-z][a-z0-9_]*)"/g,
   /field_error\(\s*[^,]+,\s*\([^)]*\),\s*"([a-z][a-z0-9_]*)"/g,
   /PydanticCustomError\(\s*"([a-z][a-z0-9_]*)"/g,
