@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
@@ -14,6 +14,7 @@ from shared_schemas import (
     EntitlementChangedV1,
     Entry,
     EventPayload,
+    InsuranceLine,
     InvoiceAppliedV1,
     InvoiceIssuedV1,
     InvoiceRejectedV1,
@@ -22,12 +23,18 @@ from shared_schemas import (
     OrderCategory,
     OrderCreatedV1,
     OrderDirection,
+    OrderRequestCounterparty,
+    OrderRequestLine,
+    OrderRequestRejectedV1,
+    OrderRequestSubmittedV1,
     OrderShare,
     OrderStatus,
     OrderStatusChangedV1,
     PaymentMadeV1,
+    PolicyIssuedV1,
     ReceiptAllocatedV1,
     RedInvoiceReason,
+    SellingEntity,
     SettlementListCreatedV1,
 )
 
@@ -131,6 +138,69 @@ PAYMENT_MADE = PaymentMadeV1(
     paid_by="user-9",
 )
 
+
+def order_request(source_service: str) -> OrderRequestSubmittedV1:
+    """A valid order request from that service: two lines adding up to the amount."""
+    return OrderRequestSubmittedV1(
+        source_service=source_service,  # type: ignore[arg-type]
+        source_ref=f"{source_service}-ref-1",
+        source_no="VA20250101000001",
+        category=OrderCategory.value_added_redemption,
+        direction=OrderDirection.receivable,
+        customer_org_id=ORG_ID,
+        counterparty=OrderRequestCounterparty(kind="org", id=str(ORG_ID), name="某保险公司"),
+        seller=SellingEntity.technology_company,
+        tax_rate="0.06",
+        amount=Money(amount="301.00"),
+        lines=[
+            OrderRequestLine(
+                description="洗车券核销",
+                quantity="2",
+                unit_price=Money(amount="100.25"),
+                amount=Money(amount="200.50"),
+                ref="redemption-1",
+            ),
+            OrderRequestLine(
+                description="代驾",
+                quantity="1.5",
+                unit_price=Money(amount="67.00"),
+                amount=Money(amount="100.50"),
+            ),
+        ],
+        sign_date=date(2025, 1, 1),
+        extension={"car_model": "比亚迪 秦PLUS"},
+        requested_by="user-7",
+    )
+
+
+ORDER_REQUEST_REJECTED = OrderRequestRejectedV1(
+    source_service="valueadd",
+    source_ref="valueadd-ref-1",
+    code="org_not_visible",
+    reason="客户机构不在该服务可下单的范围内",
+)
+POLICY_ISSUED = PolicyIssuedV1(
+    policy_id=UUID("abababab-abab-4bab-8bab-abababababab"),
+    policy_no="PDAA202544030000000001",
+    insurer_code="PICC",
+    insurer_name="中国人民财产保险股份有限公司深圳市分公司",
+    institution_org_id=ORG_ID,
+    line=InsuranceLine.car_commercial,
+    product_code="DAA",
+    customer_ref="customer-9",
+    customer_name="张三",
+    customer_mobile_masked="138****1234",
+    vehicle_vin="LSVAM4187C2184847",
+    plate_no="粤B12345",
+    region_code="440300",
+    sign_date=date(2025, 1, 1),
+    starts_on=date(2025, 1, 2),
+    ends_on=date(2026, 1, 1),
+    premium=Money(amount="3456.78"),
+    promoter_subject="user-11",
+    issued_at=datetime(2025, 1, 1, 2, 30, tzinfo=UTC),
+)
+
 # event_type → a valid payload of its v1 model; a new catalogue line needs a sample here.
 SAMPLES: dict[str, EventPayload] = {
     "orders.order.created": ORDER_CREATED,
@@ -143,6 +213,11 @@ SAMPLES: dict[str, EventPayload] = {
     "finance.invoice.reversed": INVOICE_REVERSED,
     "finance.receipt.allocated": RECEIPT_ALLOCATED,
     "finance.payment.made": PAYMENT_MADE,
+    "insurance.order_request.submitted": order_request("insurance"),
+    "risk.order_request.submitted": order_request("risk"),
+    "valueadd.order_request.submitted": order_request("valueadd"),
+    "orders.order_request.rejected": ORDER_REQUEST_REJECTED,
+    "insurance.policy.issued": POLICY_ISSUED,
 }
 
 

@@ -65,6 +65,11 @@ def test_asyncapi_yaml_is_valid_yaml_of_the_document() -> None:
         "finance.invoice",
         "finance.receipt",
         "finance.payment",
+        "insurance.order_request",
+        "risk.order_request",
+        "valueadd.order_request",
+        "orders.order_request",
+        "insurance.policy",
     }
     assert set(loaded["channels"]["orders.order"]["messages"]) == {
         "orders.order.created.v1",

@@ -6,6 +6,7 @@ import pytest
 
 from shared_schemas import (
     Entry,
+    InsuranceLine,
     OrderCategory,
     OrderDirection,
     OrderStatus,
@@ -22,6 +23,7 @@ ENUMS: list[type[StrEnum]] = [
     Entry,
     SellingEntity,
     RedInvoiceReason,
+    InsuranceLine,
 ]
 
 

@@ -4,10 +4,11 @@ Event envelope, event payloads (one module per producer and version), Money, sha
 and the registry that maps (event_type, version) to its payload model and topic.
 """
 
-from shared_schemas.base import ContractModel, EventPayload, trusted
+from shared_schemas.base import ContractModel, EventPayload, SharedEventPayload, trusted
 from shared_schemas.catalogue_specs import CATALOGUE
 from shared_schemas.enums import (
     Entry,
+    InsuranceLine,
     OrderCategory,
     OrderDirection,
     OrderStatus,
@@ -26,8 +27,15 @@ from shared_schemas.events.finance.v1 import (
     PaymentMadeV1,
     ReceiptAllocatedV1,
 )
+from shared_schemas.events.insurance.v1 import PolicyIssuedV1
+from shared_schemas.events.order_request.v1 import (
+    OrderRequestCounterparty,
+    OrderRequestLine,
+    OrderRequestSubmittedV1,
+)
 from shared_schemas.events.orders.v1 import (
     OrderCreatedV1,
+    OrderRequestRejectedV1,
     OrderStatusChangedV1,
     SettlementListCreatedV1,
 )
@@ -58,6 +66,7 @@ __all__ = [
     "EventPayload",
     "EventRegistry",
     "EventSpec",
+    "InsuranceLine",
     "InvoiceAppliedV1",
     "InvoiceIssuedV1",
     "InvoiceRejectedV1",
@@ -66,16 +75,22 @@ __all__ = [
     "OrderCategory",
     "OrderCreatedV1",
     "OrderDirection",
+    "OrderRequestCounterparty",
+    "OrderRequestLine",
+    "OrderRequestRejectedV1",
+    "OrderRequestSubmittedV1",
     "OrderShare",
     "OrderStatus",
     "OrderStatusChangedV1",
     "OrdersCovered",
     "OrgType",
     "PaymentMadeV1",
+    "PolicyIssuedV1",
     "ReceiptAllocatedV1",
     "RedInvoiceReason",
     "SellingEntity",
     "SettlementListCreatedV1",
+    "SharedEventPayload",
     "UnknownEventType",
     "default_registry",
     "new_event",

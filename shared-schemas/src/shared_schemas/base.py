@@ -25,6 +25,20 @@ class EventPayload(ContractModel):
     """Base class of every event payload (the `payload` of an `EventEnvelope`)."""
 
 
+class SharedEventPayload(EventPayload):
+    """A payload several producers publish, each under its own event type and topic (the order
+    request: `insurance.order_request.submitted`, `risk.…`, `valueadd.…`).
+
+    The registry otherwise allows one model per catalogue line; a subclass of this may carry
+    several event types (never two versions of one), so the consumer validates one model
+    whoever sent it. `check_event_type` says whether this instance may travel as that type;
+    `new_event` calls it, so a producer cannot publish under another producer's type.
+    """
+
+    def check_event_type(self, event_type: str) -> None:
+        """Raise ValueError if this payload may not be published as `event_type`."""
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -12,8 +12,11 @@ from shared_schemas.events.finance.v1 import (
     PaymentMadeV1,
     ReceiptAllocatedV1,
 )
+from shared_schemas.events.insurance.v1 import PolicyIssuedV1
+from shared_schemas.events.order_request.v1 import OrderRequestSubmittedV1
 from shared_schemas.events.orders.v1 import (
     OrderCreatedV1,
+    OrderRequestRejectedV1,
     OrderStatusChangedV1,
     SettlementListCreatedV1,
 )
@@ -60,6 +63,27 @@ PAYMENT_MADE_V1 = EventSpec(
     "finance.payment", "finance.payment.made", 1, PaymentMadeV1,
     "Money was paid out for payable orders (付款).",
 )  # fmt: skip
+# The order-request seam: one shared payload, each business service on its own topic.
+INSURANCE_ORDER_REQUEST_SUBMITTED_V1 = EventSpec(
+    "insurance.order_request", "insurance.order_request.submitted", 1, OrderRequestSubmittedV1,
+    "insurance asks the order center for an order; idempotent by source_ref.",
+)  # fmt: skip
+RISK_ORDER_REQUEST_SUBMITTED_V1 = EventSpec(
+    "risk.order_request", "risk.order_request.submitted", 1, OrderRequestSubmittedV1,
+    "risk asks the order center for an order; idempotent by source_ref.",
+)  # fmt: skip
+VALUEADD_ORDER_REQUEST_SUBMITTED_V1 = EventSpec(
+    "valueadd.order_request", "valueadd.order_request.submitted", 1, OrderRequestSubmittedV1,
+    "valueadd asks the order center for an order; idempotent by source_ref.",
+)  # fmt: skip
+ORDER_REQUEST_REJECTED_V1 = EventSpec(
+    "orders.order_request", "orders.order_request.rejected", 1, OrderRequestRejectedV1,
+    "The order center could not accept an order request; recorded, no order made.",
+)  # fmt: skip
+POLICY_ISSUED_V1 = EventSpec(
+    "insurance.policy", "insurance.policy.issued", 1, PolicyIssuedV1,
+    "A policy was issued (出单) through an institution.",
+)  # fmt: skip
 
 CATALOGUE: tuple[EventSpec, ...] = (
     ORDER_CREATED_V1,
@@ -72,4 +96,9 @@ CATALOGUE: tuple[EventSpec, ...] = (
     INVOICE_REVERSED_V1,
     RECEIPT_ALLOCATED_V1,
     PAYMENT_MADE_V1,
+    INSURANCE_ORDER_REQUEST_SUBMITTED_V1,
+    RISK_ORDER_REQUEST_SUBMITTED_V1,
+    VALUEADD_ORDER_REQUEST_SUBMITTED_V1,
+    ORDER_REQUEST_REJECTED_V1,
+    POLICY_ISSUED_V1,
 )

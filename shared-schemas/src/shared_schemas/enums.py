@@ -84,6 +84,15 @@ class Entry(_LabelledEnum):
     finance = "finance"  # 财务中心
 
 
+class InsuranceLine(_LabelledEnum):
+    """The kind of insurance a policy is (险种大类)."""
+
+    car_commercial = "car_commercial"  # 商业险
+    car_compulsory = "car_compulsory"  # 交强险
+    non_car = "non_car"  # 非车险
+    life = "life"  # 寿险
+
+
 _LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
     OrderCategory: {
         "value_added_redemption": "增值服务核销",
@@ -130,5 +139,11 @@ _LABELS_ZH: dict[type[StrEnum], dict[str, str]] = {
         "valueadd": "增值服务",
         "orders": "订单中心",
         "finance": "财务中心",
+    },
+    InsuranceLine: {
+        "car_commercial": "商业险",
+        "car_compulsory": "交强险",
+        "non_car": "非车险",
+        "life": "寿险",
     },
 }

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared_schemas.base import EventPayload
+from shared_schemas.base import EventPayload, SharedEventPayload
 from shared_schemas.catalogue_specs import CATALOGUE
 from shared_schemas.envelope import EventEnvelope
 from shared_schemas.spec import EventSpec
@@ -59,8 +59,12 @@ class EventRegistry:
         key = (spec.event_type, spec.version)
         if key in self._by_key:
             raise DuplicateEventSpec(f"{spec.event_type} v{spec.version} is already registered")
-        # One model per line: new_event() finds the version from the payload's class.
-        if spec.payload in self._by_payload:
+        # One model per line: new_event() finds the version from the payload's class. A shared
+        # payload may carry several event types, but still one version of each.
+        shared = issubclass(spec.payload, SharedEventPayload)
+        versioned = any(s.payload is spec.payload for (t, _), s in self._by_key.items()
+                        if t == spec.event_type)  # fmt: skip
+        if spec.payload in self._by_payload and (not shared or versioned):
             other = self._by_payload[spec.payload]
             raise DuplicateEventSpec(
                 f"{spec.payload.__name__} is already the payload of "
@@ -74,7 +78,7 @@ class EventRegistry:
             )
         self._by_key[key] = spec
         self._envelopes[key] = spec.envelope_model()
-        self._by_payload[spec.payload] = spec
+        self._by_payload.setdefault(spec.payload, spec)
         self._topics[spec.event_type] = spec.topic
         return spec
 
@@ -102,10 +106,20 @@ class EventRegistry:
             raise UnknownEventType(event_type) from None
 
     def spec_for_payload(self, payload_type: type[EventPayload]) -> EventSpec:
+        """The one line carrying this model; a shared payload (several event types) has no
+        single line, so asking for it is a TypeError: name the event type instead."""
+        if issubclass(payload_type, SharedEventPayload):
+            raise TypeError(
+                f"{payload_type.__name__} is shared by several event types; name the event type"
+            )
         try:
             return self._by_payload[payload_type]
         except KeyError:
             raise UnknownEventType(payload_type.__name__) from None
+
+    def specs_for_payload(self, payload_type: type[EventPayload]) -> list[EventSpec]:
+        """Every line carrying this model (several for a shared payload), in catalogue order."""
+        return [s for s in self._by_key.values() if s.payload is payload_type]
 
     def parse(self, raw: bytes | str) -> EventEnvelope[Any]:
         """Validate a JSON message into an envelope whose payload is the registered model.
@@ -173,6 +187,8 @@ class EventRegistry:
                 f"{spec.event_type} v{spec.version} carries {spec.payload.__name__}, "
                 f"got {type(payload).__name__}"
             )
+        if isinstance(payload, SharedEventPayload):
+            payload.check_event_type(spec.event_type)
         return spec
 
 

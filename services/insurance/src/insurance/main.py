@@ -5,6 +5,8 @@ from fastapi import FastAPI
 from insurance.config import Settings
 from insurance.db import Base
 from insurance.subscriptions import subscriptions
+from insurance.vehicles import models as _vehicle_models  # noqa: F401  (tables on Base.metadata)
+from insurance.vehicles.endpoints import router as vehicle_router
 from servicekit.app import create_app as create_service_app
 from servicekit.definition import ServiceDefinition
 
@@ -15,6 +17,7 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    routers=[vehicle_router],
 )
 
 

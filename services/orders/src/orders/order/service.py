@@ -598,6 +598,7 @@ def _amounts(order: Order) -> Amounts:
         amount_fen=order.amount_fen,
         invoiced_fen=order.invoiced_fen,
         settled_fen=order.settled_fen,
+        on_list=order.settlement_list_id is not None,
     )
 
 

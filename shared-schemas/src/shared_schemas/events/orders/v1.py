@@ -64,3 +64,18 @@ class SettlementListCreatedV1(EventPayload):
     sign_date_from: date
     sign_date_to: date
     created_by: str = Field(min_length=1, description="User id or service name.")
+
+
+class OrderRequestRejectedV1(EventPayload):
+    """orders.order_request.rejected — the order center could not accept an order request;
+    it recorded the rejection and creates no order for this (`source_service`, `source_ref`)."""
+
+    source_service: str = Field(min_length=1, max_length=40, description="Who asked.")
+    source_ref: str = Field(min_length=1, max_length=120, description="The request's key.")
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Stable problem code, e.g. org_not_visible, extension_invalid.",
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="Why, for people.")

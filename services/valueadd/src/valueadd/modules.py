@@ -1,0 +1,15 @@
+"""valueadd's domain modules, one line each: their tables (on Base.metadata) and routers."""
+
+from fastapi import APIRouter
+
+from valueadd.common import numbers as _numbers  # noqa: F401  (tables on Base.metadata)
+from valueadd.common import orderlinks as _orderlinks  # noqa: F401
+from valueadd.coupons import models as _coupon_models  # noqa: F401
+from valueadd.coupons.endpoints import router as coupons_router
+from valueadd.merchants import models as _merchant_models  # noqa: F401
+from valueadd.merchants.endpoints import router as merchants_router
+
+ROUTERS: list[APIRouter] = [
+    merchants_router,
+    coupons_router,
+]
