@@ -21,6 +21,8 @@ from fastapi import FastAPI
 from insurance.main import definition
 from servicekit.clock import FixedClock
 from servicekit.definition import ServiceDefinition
+from servicekit.settings import ServiceSettings
+from servicekit.testing.plugin import settings_under_test
 from servicekit.testing.tokens import TestTokenIssuer
 
 #: Every insurance function except the one that unmasks contact data.
@@ -178,3 +180,15 @@ def read_topic(kafka_bootstrap: str) -> Any:
         return found
 
     return read
+
+
+@pytest.fixture
+def service_settings(
+    service_definition: ServiceDefinition, database_url: str, kafka_bootstrap: str
+) -> ServiceSettings:
+    """servicekit's settings under test, without the daily push scheduler (tests run pushes
+    themselves, at the pinned clock's day)."""
+    base = service_definition.settings_factory()
+    return base.model_copy(
+        update={**settings_under_test(database_url, kafka_bootstrap), "push_hour": -1}
+    )
