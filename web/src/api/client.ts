@@ -46,7 +46,8 @@ export class ApiError extends Error {
  * `query.format` → `format`; `path.id` → `id`. Pydantic's model-level errors (`body`) map to ''.
  */
 export function formField(field: string): string {
-  const parts = field.split('.')
+  // Services name list items `lines[2].amount`, pydantic `lines.2.amount`: one form key.
+  const parts = field.replace(/\[(\d+)\]/g, '.$1').split('.')
   if (parts.length && ['body', 'query', 'path', 'header'].includes(parts[0])) parts.shift()
   return parts.join('.')
 }

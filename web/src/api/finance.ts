@@ -5,6 +5,15 @@ const base = '/api/finance/v1'
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 export interface Buyer { name: string; tax_id: string; address?: string | null; bank_account?: string | null }
+/** An order as a line names it: people type its number (订单号), machines its id. */
+export type OrderRef = { order_id: string; order_no?: undefined } | { order_no: string; order_id?: undefined }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export function orderRef(typed: string): OrderRef {
+  const text = typed.trim()
+  return UUID.test(text) ? { order_id: text } : { order_no: text.toUpperCase() }
+}
+export interface MatchSuggestion { order_id: string; order_no: string; customer_org_id: string; outstanding: string; reference: string; invoice_id: string | null }
+
 export interface ApplicationLine { line_no: number; order_id: string; description: string; tax_code: string; tax_rate: string; amount: string; tax: string }
 export interface Invoice {
   id: string; invoice_no: string; kind: 'blue' | 'red'; application_id: string; original_invoice_id: string | null
@@ -97,7 +106,9 @@ export const financeApi = {
 
   receipts: (query: Query) => api.get<Receipt[]>(`${base}/receipts`, { query }),
   receipt: (id: string) => api.get<Receipt>(`${base}/receipts/${id}`),
-  allocate: (id: string, body: { lines: { order_id: string; amount: string }[]; remember_payer: boolean }) =>
+  /** Open receivables the receipt's memo quotes (order, invoice or application numbers). */
+  suggestions: (id: string) => api.get<MatchSuggestion[]>(`${base}/receipts/${id}/suggestions`, { notify: false }),
+  allocate: (id: string, body: { lines: (OrderRef & { amount: string })[]; remember_payer: boolean }) =>
     api.post<Receipt>(`${base}/receipts/${id}/allocations`, body, { notify: false }),
   unallocate: (id: string, batchId: string, reason: string) => api.post<Receipt>(`${base}/receipts/${id}/allocations/${batchId}/reversal`, { reason }),
   rematch: () => api.post<{ examined: number; matched: number; to_check: number }>(`${base}/receipts/matching-runs`),

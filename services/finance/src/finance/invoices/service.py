@@ -172,8 +172,8 @@ class InvoiceService:
                     amount_fen=min(listed.amount.fen, remainder),
                 )
             ],
-            note=f"结算清单 {listed.list_no} ({listed.order_count} orders, "
-            f"{listed.sign_date_from}–{listed.sign_date_to})",
+            note=f"结算清单 {listed.list_no}（{listed.order_count} 笔订单，签单日期 "
+            f"{listed.sign_date_from} 至 {listed.sign_date_to}）",
             settlement_list_id=listed.settlement_list_id,
             actor=listed.created_by,
             principal=None,
