@@ -38,13 +38,16 @@ DEMO_PARTNER_SECRET = "demo-huacheng-partner-secret"
 
 _BUSINESS = {"insurance", "risk", "valueadd", "orders", "finance"}
 #: Finance functions whose pages are the platform's own books (its bank accounts and
-#: statements, payment-channel bills, fund transfers): finance answers them for platform
+#: statements, payment-channel bills, fund transfers, ledger settings): finance answers them for platform
 #: operators only, so the other institutions' demo roles do not hold them and their menus do
 #: not offer pages that would only refuse.
 OPERATOR_ONLY_FUNCTIONS = frozenset({
     "finance.bank_statement.query", "finance.bank_statement.import",
     "finance.channel_reconciliation.query", "finance.channel_reconciliation.run",
     "finance.fund_transfer.query",
+    # account mappings, the chart, manual entries, month closing, U8 partner codes: the
+    # platform's own books, set by its finance staff
+    "finance.ledger.configure",
 })  # fmt: skip
 
 

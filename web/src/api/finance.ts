@@ -14,6 +14,10 @@ export function orderRef(typed: string): OrderRef {
 }
 export interface MatchSuggestion { order_id: string; order_no: string; customer_org_id: string; outstanding: string; reference: string; invoice_id: string | null }
 
+export interface PartnerCode { org_id: string; customer_code: string | null; supplier_code: string | null; updated_by: string; updated_at: string }
+export interface AccountMapping { category: string; direction: string; account_code: string; updated_by: string; updated_at: string }
+export interface Closing { legal_entity: string; month: string; lines: number; closed_by: string; closed_at: string }
+
 export interface ApplicationLine { line_no: number; order_id: string; description: string; tax_code: string; tax_rate: string; amount: string; tax: string }
 export interface Invoice {
   id: string; invoice_no: string; kind: 'blue' | 'red'; application_id: string; original_invoice_id: string | null
@@ -113,6 +117,14 @@ export const financeApi = {
   unallocate: (id: string, batchId: string, reason: string) => api.post<Receipt>(`${base}/receipts/${id}/allocations/${batchId}/reversal`, { reason }),
   rematch: () => api.post<{ examined: number; matched: number; to_check: number }>(`${base}/receipts/matching-runs`),
   allocations: (query: Query) => api.get<Allocation[]>(`${base}/allocations`, { query }),
+  partners: () => api.get<PartnerCode[]>(`${base}/yonyou/partners`),
+  setPartner: (orgId: string, body: { customer_code: string | null; supplier_code: string | null }) =>
+    api.put<PartnerCode>(`${base}/yonyou/partners/${orgId}`, body, { notify: false }),
+  accountMappings: () => api.get<AccountMapping[]>(`${base}/account-mappings`),
+  setAccountMapping: (direction: string, category: string, accountCode: string) =>
+    api.put<AccountMapping>(`${base}/account-mappings/${direction}/${category}`, { account_code: accountCode }, { notify: false }),
+  closings: (legalEntity?: string) => api.get<Closing[]>(`${base}/ledger/closings`, { query: { legal_entity: legalEntity } }),
+  closeMonth: (legalEntity: string, month: string) => api.post<Closing[]>(`${base}/ledger/closings`, { legal_entity: legalEntity, month }, { notify: false }),
   settlementItem: (orderId: string) => api.get<SettlementItem>(`${base}/settlement-items/${orderId}`, { notify: false }),
 
   paymentRequests: (query: Query) => api.get<PaymentRequest[]>(`${base}/payment-requests`, { query }),

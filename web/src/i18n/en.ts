@@ -25,7 +25,7 @@ const en: Messages = {
     risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',
-      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement',
+      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement', settings: 'Finance settings',
     },
   },
   portal: {
@@ -205,6 +205,12 @@ const en: Messages = {
       rematchDone: 'Examined {examined}, matched {matched}, still to check {to_check}', allocations: 'Allocation records', rule: 'Rule',
       shortfall: 'Shortfall', rememberPayer: "Remember the payer as the orders' institution", orderNo: 'Order no.', outstanding: 'Outstanding', lookup: 'Look up',
       reason: 'Reason', reversed: 'Reversed', suggested: 'Suggested', quoted: 'Quoted in the memo',
+    },
+    settings: {
+      partners: 'U8 partner codes', partnersHint: 'Before a Yonyou U8 voucher export, every institution on a receivable or payable line needs a customer or supplier code.',
+      customerCode: 'U8 customer code', supplierCode: 'U8 supplier code', mappings: 'Account mappings', closing: 'Month closing',
+      month: 'Month', close: 'Close', closeConfirm: 'After closing, nothing can be posted in {month} or earlier. Close?', closedBy: 'Closed by',
+      closedAt: 'Closed at', updatedBy: 'Changed by',
     },
     receiptSource: { bank: 'Bank', wechat: 'WeChat Pay', alipay: 'Alipay' },
     matchRule: { reference: 'By number', payer: 'By payer', tolerance: 'Within tolerance', manual: 'Manual', auto: 'Automatic' },

@@ -23,7 +23,7 @@ const zhCN = {
     risk: { requests: '评估单', detail: '评估单详情', scorecards: '评分卡', exports: '评估单导出', reconciliation: '保司对账' },
     finance: {
       invoices: '发票管理', statements: '银行流水', matching: '流水匹配', payments: '付款申请管理',
-      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询',
+      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询', settings: '财务设置',
     },
   },
   portal: {
@@ -203,6 +203,12 @@ const zhCN = {
       rematchDone: '检查 {examined} 笔，匹配 {matched} 笔，仍待核对 {to_check} 笔', allocations: '分配记录', rule: '规则',
       shortfall: '差额', rememberPayer: '记住付款方对应的机构', orderNo: '订单号', outstanding: '未结金额', lookup: '查询',
       reason: '撤销原因', reversed: '已撤销', suggested: '建议分配', quoted: '摘要中提到的订单',
+    },
+    settings: {
+      partners: 'U8 往来编码', partnersHint: '导出用友 U8 凭证前，应收/应付科目上的每个机构都须有客户编码或供应商编码。',
+      customerCode: 'U8 客户编码', supplierCode: 'U8 供应商编码', mappings: '科目映射', closing: '月末结账',
+      month: '月份', close: '结账', closeConfirm: '结账后 {month} 及之前的月份不能再记账，确定结账？', closedBy: '结账人',
+      closedAt: '结账时间', updatedBy: '修改人',
     },
     receiptSource: { bank: '银行', wechat: '微信支付', alipay: '支付宝' },
     matchRule: { reference: '按单号', payer: '按付款方', tolerance: '容差匹配', manual: '手工', auto: '自动' },

@@ -54,6 +54,7 @@ export const consolePages: ConsolePage[] = [
   { name: 'finance-matching', path: 'matching', entry: 'finance', title: 'menu.finance.matching', requires: ['finance.allocation.query'], icon: 'Connection', component: () => import('@/views/finance/MatchingPage.vue') },
   { name: 'finance-payments', path: 'payment-requests', entry: 'finance', title: 'menu.finance.payments', requires: ['finance.payment_request.query'], icon: 'Wallet', component: () => import('@/views/finance/PaymentRequestsPage.vue') },
   { name: 'finance-channels', path: 'channel-reconciliation', entry: 'finance', title: 'menu.finance.channels', requires: ['finance.channel_reconciliation.query'], icon: 'Switch', component: () => import('@/views/finance/ChannelReconciliationPage.vue') },
+  { name: 'finance-settings', path: 'settings', entry: 'finance', title: 'menu.finance.settings', requires: ['finance.ledger.configure'], icon: 'Setting', component: () => import('@/views/finance/FinanceSettingsPage.vue') },
   { name: 'finance-reports', path: 'reports', entry: 'finance', title: 'menu.finance.reports', requires: ['finance.report.query'], icon: 'DataLine', component: () => import('@/views/finance/ReportsPage.vue') },
 ]
 

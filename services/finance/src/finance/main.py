@@ -6,6 +6,7 @@ from finance.channels import models as _channel_models  # noqa: F401
 from finance.channels.endpoints import router as channels_router
 from finance.config import Settings
 from finance.db import Base
+from finance.demo import load_demo_data
 from finance.invoices import models as _invoice_models  # noqa: F401
 from finance.invoices.endpoints import router as invoices_router
 from finance.ledger import models as _ledger_models  # noqa: F401
@@ -32,6 +33,7 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    demo_data=load_demo_data,
     routers=[
         invoices_router,
         ledger_router,

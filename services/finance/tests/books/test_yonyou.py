@@ -220,3 +220,21 @@ async def test_settlements_import_once_and_refuse_bad_rows_whole(
     assert mine[("receivable", "C9001")]["documents"] == 1  # the refused rows left nothing
     no_header = await client.post(url, content=b"a,b\n1,2\n", headers=h)
     assert no_header.json()["errors"][0]["field"] == "file.header"
+
+
+async def test_demo_data_gives_the_demo_institutions_partner_codes_listed_for_operators(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, books: Any
+) -> None:
+    from finance.demo import DEMO_PARTNERS, load_demo_data
+
+    for _ in range(2):  # idempotent
+        async with app.state.sessionmaker() as session, session.begin():
+            await load_demo_data(session, app.state.messaging.outbox, app.state.settings)
+    listed = await client.get("/v1/yonyou/partners", headers=_ops(token_issuer, books))
+    assert listed.status_code == 200, listed.text
+    codes = {p["org_id"]: (p["customer_code"], p["supplier_code"]) for p in listed.json()}
+    for org, customer, supplier in DEMO_PARTNERS:
+        assert codes[str(org)] == (customer, supplier)
+    refused = await client.get("/v1/yonyou/partners",
+                               headers=_ops(token_issuer, books, operator=False))  # fmt: skip
+    assert refused.status_code == 403 and refused.json()["code"] == "operators_only"

@@ -64,6 +64,11 @@ async def export_file(batch_id: uuid.UUID, service: Service, principal: Exporter
     )
 
 
+@router.get("/partners", response_model=list[PartnerRead], summary="Every U8 partner code")
+async def list_partners(service: Service, principal: Configurer) -> list[PartnerRead]:
+    return await service.partners(principal)
+
+
 @router.put("/partners/{org_id}", response_model=PartnerRead, summary="U8 customer/supplier code")
 async def set_partner(
     org_id: uuid.UUID, body: PartnerWrite, service: Service, principal: Configurer

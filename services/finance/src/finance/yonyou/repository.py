@@ -72,6 +72,9 @@ class YonyouRepository:
         query = select(PartnerCode).where(PartnerCode.org_id.in_(set(org_ids)))
         return {p.org_id: p for p in (await self.session.execute(query)).scalars().all()}
 
+    async def partners(self) -> Sequence[PartnerCode]:
+        return (await self.session.execute(select(PartnerCode))).scalars().all()
+
     async def partner(self, org_id: uuid.UUID) -> PartnerCode | None:
         return await self.session.get(PartnerCode, org_id)
 

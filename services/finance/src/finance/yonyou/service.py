@@ -156,6 +156,10 @@ class YonyouService:
         name = f"u8-vouchers-{batch.legal_entity}-{batch.date_to}-{str(batch.id)[:8]}.csv"
         return name, batch.content.encode(u8.ENCODING)
 
+    async def partners(self, principal: Principal) -> list[PartnerRead]:
+        operators_only(principal)
+        return [PartnerRead.model_validate(p) for p in await self.repo.partners()]
+
     async def set_partner(
         self, org_id: uuid.UUID, data: PartnerWrite, principal: Principal
     ) -> PartnerRead:
