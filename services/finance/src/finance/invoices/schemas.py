@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finance.invoices.models import ApplicationStatus, InvoiceKind
+from finance.settlement.refs import OrderRef
 from servicekit.validation import field_error
 from shared_schemas import RedInvoiceReason, SellingEntity
 from shared_schemas.money import AmountCNY
@@ -44,10 +45,9 @@ class BuyerRead(Buyer):
     updated_at: datetime
 
 
-class ApplicationLineWrite(BaseModel):
+class ApplicationLineWrite(OrderRef):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: uuid.UUID
     description: str = Field(min_length=1, max_length=200, examples=["信息技术服务费"])
     tax_code: str = Field(pattern=r"^[0-9]{19}$", description="税收分类编码, 19 digits.")
     tax_rate: Decimal = Field(examples=["0.06"], description="One of 0, 0.01 … 0.13.")
