@@ -65,6 +65,7 @@ from shared_schemas import (
     SettlementListCreatedV1,
     new_event,
 )
+from shared_schemas.owed import amount_owed
 
 log = logging.getLogger("finance.invoices")
 
@@ -330,7 +331,7 @@ class InvoiceService:
         items = await self.repo.lock_items(list(shares))
         for order_id, fen in shares.items():
             items[order_id].invoice_pending_fen -= fen
-            items[order_id].invoiced_fen += fen
+            _invoice(items[order_id], +fen)
         invoice_id = uuid.uuid4()
         entry = await _post(
             LedgerRepository(self.repo.session),
@@ -427,7 +428,7 @@ class InvoiceService:
         }
         items = await self.repo.lock_items(list(wanted))
         for order_id, fen in wanted.items():
-            items[order_id].invoiced_fen -= fen
+            _invoice(items[order_id], -fen)
         red_id = uuid.uuid4()
         amount, tax = sum(wanted.values()), sum(taxes.values())
         entry = await _post(
@@ -611,6 +612,14 @@ async def _post(repo: LedgerRepository, **kwargs: Any) -> Any:
             code="period_closed",
             errors=[_err("body.issue_date", "period_closed", "the month of issue_date is closed")],
         ) from None
+
+
+def _invoice(item: SettlementItem, fen: int) -> None:
+    """Invoiced net moves by `fen` (a blue invoice +, a red letter −), and what the order owes
+    with it (shared_schemas.owed): outstanding keeps what was collected against the new due."""
+    before = amount_owed(item.amount_fen, item.invoiced_fen)
+    item.invoiced_fen += fen
+    item.outstanding_fen += amount_owed(item.amount_fen, item.invoiced_fen) - before
 
 
 def _remainder(item: SettlementItem) -> int:
