@@ -52,7 +52,7 @@ CLERK = Principal(
     entry="finance",
     platform_operator=True,
 )
-BUYER = Buyer(name="某保险代理有限公司", tax_id="91310000MA1FL0XX1X")
+BUYER = Buyer(name="某保险代理有限公司", tax_id="91310000MA1FL0XX1C")
 
 _invoice = st.tuples(st.just("invoice"), st.integers(0, 1), st.integers(1, 100))
 _red = st.tuples(
