@@ -13,8 +13,12 @@ from sqlalchemy import func, select
 from valueadd.coupons import codes
 
 
-async def test_merchant_profile_with_store_staff_and_prices(client: httpx.AsyncClient, world: Any) -> None:
-    got = await client.get(f"/v1/merchants/{world.merchant['id']}", headers=world.merchant_admin.headers)
+async def test_merchant_profile_with_store_staff_and_prices(
+    client: httpx.AsyncClient, world: Any
+) -> None:
+    got = await client.get(
+        f"/v1/merchants/{world.merchant['id']}", headers=world.merchant_admin.headers
+    )
     assert got.status_code == 200, got.text
     profile = got.json()
     assert [s["name"] for s in profile["stores"]] == ["徐汇店"]
@@ -32,7 +36,9 @@ async def test_merchant_b_never_sees_merchant_a(
     client: httpx.AsyncClient, world: Any, caller: Callable[..., Any]
 ) -> None:
     other = caller()
-    assert (await client.get(f"/v1/merchants/{world.merchant['id']}", headers=other.headers)).status_code == 404
+    assert (
+        await client.get(f"/v1/merchants/{world.merchant['id']}", headers=other.headers)
+    ).status_code == 404
     listed = await client.get("/v1/merchants", headers=other.headers)
     assert listed.json() == []
     changed = await client.patch(
@@ -78,7 +84,9 @@ async def test_bad_product_input_names_the_field_and_writes_nothing(
         ({"unknown": 1}, "body.unknown"),
     ]
     for change, field in cases:
-        answer = await client.post("/v1/coupon-products", json={**base, **change}, headers=operator.headers)
+        answer = await client.post(
+            "/v1/coupon-products", json={**base, **change}, headers=operator.headers
+        )
         assert answer.status_code == 422, (change, answer.text)
         assert field in [e["field"] for e in answer.json()["errors"]], (change, answer.json())
     listed = await client.get("/v1/coupon-products", headers=operator.headers)
@@ -89,28 +97,46 @@ async def test_self_issued_batch_binds_holders_and_finds_coupons(
     client: httpx.AsyncClient, world: Any
 ) -> None:
     holders = [
-        {"customer_ref": "C-001", "name": "张三", "plate_no": "沪A12345", "policy_no": "PDAA2026001"},
+        {
+            "customer_ref": "C-001",
+            "name": "张三",
+            "plate_no": "沪A12345",
+            "policy_no": "PDAA2026001",
+        },
         {"customer_ref": "C-002", "name": "李四", "mobile_masked": "138****0000"},
     ]
     made = await client.post(
         "/v1/batches",
-        json={"product_id": world.product["id"], "quantity": 10, "holders": holders, "per_holder": 2},
+        json={
+            "product_id": world.product["id"],
+            "quantity": 10,
+            "holders": holders,
+            "per_holder": 2,
+        },
         headers=world.operator.headers,
     )
     assert made.status_code == 201, made.text
     batch = made.json()
     assert batch["batch_no"].startswith("CB20261120") and batch["issued_count"] == 4
     assert batch["kind"] == "self_issued"
-    page = (await client.get("/v1/coupons", params={"batch_id": batch["id"]}, headers=world.operator.headers)).json()
+    page = (
+        await client.get(
+            "/v1/coupons", params={"batch_id": batch["id"]}, headers=world.operator.headers
+        )
+    ).json()
     assert page["total"] == 4
     coupon = page["items"][0]
     assert coupon["status"] == "issued"
     # Validity: 30 days from the (Shanghai) day of issue.
     assert (coupon["valid_from"], coupon["valid_to"]) == ("2026-11-20", "2026-12-19")
     assert len(coupon["code"]) == 14 and coupon["code"][4] == "-"
-    by_plate = await client.get("/v1/coupons", params={"holder": "沪A12345"}, headers=world.operator.headers)
+    by_plate = await client.get(
+        "/v1/coupons", params={"holder": "沪A12345"}, headers=world.operator.headers
+    )
     assert by_plate.json()["total"] == 2
-    by_policy = await client.get("/v1/coupons", params={"policy_no": "PDAA2026001"}, headers=world.operator.headers)
+    by_policy = await client.get(
+        "/v1/coupons", params={"policy_no": "PDAA2026001"}, headers=world.operator.headers
+    )
     assert by_policy.json()["total"] == 2
     typed = coupon["code"].lower().replace("-", " ")
     one = await client.get(f"/v1/coupons/{typed}", headers=world.operator.headers)
@@ -121,9 +147,15 @@ async def test_self_issued_batch_binds_holders_and_finds_coupons(
     assert qr.text.lstrip().startswith("<?xml") and "<svg" in qr.text
     # Another institution sees none of it.
     stranger = world.merchant_admin
-    assert (await client.get("/v1/coupons", params={"batch_id": batch["id"]}, headers=stranger.headers)).json()["total"] == 0
-    assert (await client.get(f"/v1/coupons/{coupon['code']}", headers=stranger.headers)).status_code == 404
-    assert (await client.get(f"/v1/batches/{batch['id']}", headers=stranger.headers)).status_code == 404
+    assert (
+        await client.get("/v1/coupons", params={"batch_id": batch["id"]}, headers=stranger.headers)
+    ).json()["total"] == 0
+    assert (
+        await client.get(f"/v1/coupons/{coupon['code']}", headers=stranger.headers)
+    ).status_code == 404
+    assert (
+        await client.get(f"/v1/batches/{batch['id']}", headers=stranger.headers)
+    ).status_code == 404
 
 
 async def test_batch_never_issues_beyond_its_quantity_under_concurrency(
@@ -143,12 +175,18 @@ async def test_batch_never_issues_beyond_its_quantity_under_concurrency(
     answers = await asyncio.gather(*(issue() for _ in range(8)))
     codes_seen = sorted(a.status_code for a in answers)
     assert codes_seen == [200] * 3 + [409] * 5, [a.text for a in answers]
-    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"batch_quantity_exceeded"}
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {
+        "batch_quantity_exceeded"
+    }
     final = (await client.get(f"/v1/batches/{batch_id}", headers=world.operator.headers)).json()
     assert final["issued_count"] == 9
-    page = await client.get("/v1/coupons", params={"batch_id": batch_id}, headers=world.operator.headers)
+    page = await client.get(
+        "/v1/coupons", params={"batch_id": batch_id}, headers=world.operator.headers
+    )
     assert page.json()["total"] == 9
-    over = await client.post(f"/v1/batches/{batch_id}/issue", json={"count": 2}, headers=world.operator.headers)
+    over = await client.post(
+        f"/v1/batches/{batch_id}/issue", json={"count": 2}, headers=world.operator.headers
+    )
     assert over.status_code == 409
     assert over.json()["errors"][0]["field"] == "body.count"
 
@@ -156,16 +194,24 @@ async def test_batch_never_issues_beyond_its_quantity_under_concurrency(
 async def test_void_follows_the_state_table(client: httpx.AsyncClient, world: Any) -> None:
     made = await client.post(
         "/v1/batches",
-        json={"product_id": world.product["id"], "quantity": 1, "holders": [{"customer_ref": "V-1"}]},
+        json={
+            "product_id": world.product["id"],
+            "quantity": 1,
+            "holders": [{"customer_ref": "V-1"}],
+        },
         headers=world.operator.headers,
     )
     code = (await client.get("/v1/coupons", params={"batch_id": made.json()["id"]},
                              headers=world.operator.headers)).json()["items"][0]["code"]  # fmt: skip
-    voided = await client.post(f"/v1/coupons/{code}/void", json={"reason": "客户退保"}, headers=world.operator.headers)
+    voided = await client.post(
+        f"/v1/coupons/{code}/void", json={"reason": "客户退保"}, headers=world.operator.headers
+    )
     assert voided.status_code == 200, voided.text
     assert voided.json()["status"] == "voided"
     assert voided.json()["trail"][-1]["note"] == "客户退保"
-    again = await client.post(f"/v1/coupons/{code}/void", json={"reason": "again"}, headers=world.operator.headers)
+    again = await client.post(
+        f"/v1/coupons/{code}/void", json={"reason": "again"}, headers=world.operator.headers
+    )
     assert again.status_code == 409 and again.json()["code"] == "coupon_not_voidable"
 
 
@@ -177,11 +223,15 @@ async def test_expiry_moves_only_coupons_past_their_last_day(
         "/v1/batches", json={"product_id": w.product["id"], "quantity": 1, "holders": [{"customer_ref": "E-1"}]},
         headers=w.operator.headers,
     )  # fmt: skip
-    page = await client.get("/v1/coupons", params={"batch_id": made.json()["id"]}, headers=w.operator.headers)
+    page = await client.get(
+        "/v1/coupons", params={"batch_id": made.json()["id"]}, headers=w.operator.headers
+    )
     code = page.json()["items"][0]["code"]
     clock.advance(days=1)  # 2026-11-21: the last valid day
     await client.post("/v1/coupons/expire", headers=w.operator.headers)
-    assert (await client.get(f"/v1/coupons/{code}", headers=w.operator.headers)).json()["status"] == "issued"
+    assert (await client.get(f"/v1/coupons/{code}", headers=w.operator.headers)).json()[
+        "status"
+    ] == "issued"
     clock.advance(days=1)
     await client.post("/v1/coupons/expire", headers=w.operator.headers)
     coupon = (await client.get(f"/v1/coupons/{code}", headers=w.operator.headers)).json()
@@ -232,13 +282,19 @@ async def test_policy_issued_twice_issues_once(
         line="car_commercial", product_code="DAA", customer_ref="CUS-9", customer_name="王五",
         plate_no="沪B88888", issued_at=datetime(2026, 11, 19, 16, 30, tzinfo=UTC),
     )  # fmt: skip
-    other_line = PolicyFacts.model_validate({**policy.model_dump(), "policy_id": str(uuid.uuid4()), "line": "life"})
+    other_line = PolicyFacts.model_validate(
+        {**policy.model_dump(), "policy_id": str(uuid.uuid4()), "line": "life"}
+    )
     for facts in (policy, policy, other_line):
         async for session in unit_of_work(app.state.sessionmaker):
             await CouponService(CouponRepository(session), clock).issue_for_policy(facts)
     async for session in unit_of_work(app.state.sessionmaker):
-        coupons = (await session.scalars(select(Coupon).where(Coupon.policy_no == policy.policy_no))).all()
-        count = await session.scalar(select(func.count()).select_from(Coupon).where(Coupon.plate_no == "沪B88888"))
+        coupons = (
+            await session.scalars(select(Coupon).where(Coupon.policy_no == policy.policy_no))
+        ).all()
+        count = await session.scalar(
+            select(func.count()).select_from(Coupon).where(Coupon.plate_no == "沪B88888")
+        )
     assert len(coupons) == 3 and count == 3
     assert {c.holder_ref for c in coupons} == {"CUS-9"}
     assert {c.billed_org_id for c in coupons} == {billed}
@@ -246,6 +302,8 @@ async def test_policy_issued_twice_issues_once(
     assert {c.valid_from.isoformat() for c in coupons} == {"2026-11-20"}
     # The billed institution sees its customers' coupons by policy no.; others do not.
     insurer_user = world.operator.__class__(world.operator.issuer, billed, "insurer-clerk")
-    seen = await client.get("/v1/coupons", params={"policy_no": policy.policy_no}, headers=insurer_user.headers)
+    seen = await client.get(
+        "/v1/coupons", params={"policy_no": policy.policy_no}, headers=insurer_user.headers
+    )
     assert seen.json()["total"] == 3
     assert seen.json()["items"][0]["batch_kind"] == "insurer"

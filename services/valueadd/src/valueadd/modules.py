@@ -8,8 +8,11 @@ from valueadd.coupons import models as _coupon_models  # noqa: F401
 from valueadd.coupons.endpoints import router as coupons_router
 from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
+from valueadd.redemptions import models as _redemption_models  # noqa: F401
+from valueadd.redemptions.endpoints import router as redemptions_router
 
 ROUTERS: list[APIRouter] = [
     merchants_router,
     coupons_router,
+    redemptions_router,
 ]

@@ -3,6 +3,7 @@
 from servicekit.messaging import Subscriptions
 from shared_schemas import topic_for
 from valueadd.common.orderlinks import router as order_feedback
+from valueadd.coupons.handlers import on_policy_issued
 
 subscriptions = Subscriptions()
 
@@ -16,3 +17,11 @@ subscriptions.on(
     "orders.order.status_changed",
     order_feedback.on_status_changed,
 )
+subscriptions.on(
+    topic_for("orders.order_request.rejected"),
+    "orders.order_request.rejected",
+    order_feedback.on_rejected,
+)
+
+# 保司发券: an issued policy gets the coupons its insurer's rules give.
+subscriptions.on(topic_for("insurance.policy.issued"), "insurance.policy.issued", on_policy_issued)

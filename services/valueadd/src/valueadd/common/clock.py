@@ -7,6 +7,7 @@ it from `ClockDep`, handlers from `current()`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -23,12 +24,17 @@ def use(clock: Clock) -> Clock:
     return previous
 
 
+def _utc() -> datetime:
+    # Whatever zone a test's clock is set in, what is stored and answered is UTC.
+    return _clock().astimezone(UTC)
+
+
 def current() -> Clock:
-    return _clock
+    return _utc
 
 
 async def _clock_dependency() -> Clock:
-    return _clock
+    return _utc
 
 
 ClockDep = Annotated[Clock, Depends(_clock_dependency)]

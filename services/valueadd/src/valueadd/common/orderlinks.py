@@ -16,10 +16,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, Date, String, Text, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,13 +25,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from servicekit.messaging import HandlerContext, Outbox
 from shared_schemas import (
     EventEnvelope,
-    Money,
-    OrderCategory,
     OrderCreatedV1,
-    OrderDirection,
+    OrderRequestRejectedV1,
+    OrderRequestSubmittedV1,
     OrderStatus,
     OrderStatusChangedV1,
-    SellingEntity,
+    new_event,
 )
 from valueadd.common.types import JsonDocument, UtcDateTime
 from valueadd.db import Base
@@ -41,45 +38,11 @@ from valueadd.db import Base
 log = logging.getLogger("valueadd.orders")
 
 SOURCE_SERVICE = "valueadd"
+EVENT_TYPE = "valueadd.order_request.submitted"
 
 
-class Counterparty(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["org", "person"]
-    id: str
-    name: str
-
-
-class RequestLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    description: str
-    quantity: Decimal
-    unit_price: Money
-    amount: Money
-    ref: str | None = None
-
-
-class OrderRequest(BaseModel):
-    """What valueadd asks the order center for (the fields of the order-request contract)."""
-
-    model_config = ConfigDict(extra="forbid")
-    source_ref: str = Field(min_length=3, max_length=120)
-    source_no: str | None = None
-    category: OrderCategory
-    direction: OrderDirection
-    customer_org_id: uuid.UUID
-    counterparty: Counterparty | None = None
-    seller: SellingEntity | None = SellingEntity.technology_company
-    tax_rate: Decimal | None = None
-    amount: Money
-    lines: list[RequestLine] | None = None
-    sign_date: date | None = None
-    extension: dict[str, Any] | None = None
-    requested_by: str
-
-    @property
-    def module(self) -> str:
-        return self.source_ref.split(":", 1)[0]
+def module_of(source_ref: str) -> str:
+    return source_ref.split(":", 1)[0]
 
 
 class OrderLink(Base):
@@ -98,7 +61,7 @@ class OrderLink(Base):
     request: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     requested_by: Mapped[str] = mapped_column(String(120))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    #: When the request went into the outbox (None: not yet sent).
+    #: When the request went into the outbox.
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     order_no: Mapped[str | None] = mapped_column(String(32))
@@ -109,27 +72,19 @@ class OrderLink(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-#: Publishes a request to the order center (in the caller's transaction); None until the
-#: contract is wired, then the link stays unpublished and is sent by `publish_pending`.
-Publisher = Callable[[AsyncSession, Outbox, OrderRequest], Awaitable[None]]
-_publisher: Publisher | None = None
-
-
-def use_publisher(publisher: Publisher | None) -> None:
-    global _publisher
-    _publisher = publisher
-
-
 async def request_order(
-    session: AsyncSession, outbox: Outbox, request: OrderRequest, at: datetime
+    session: AsyncSession, outbox: Outbox, request: OrderRequestSubmittedV1, at: datetime
 ) -> OrderLink:
-    """Ask for an order once per source ref: a second ask returns the first link unchanged."""
+    """Ask for an order once per source ref (in the caller's transaction: the link row and the
+    outbox event commit together); a second ask returns the first link and sends nothing."""
+    if request.source_service != SOURCE_SERVICE:
+        raise ValueError(f"valueadd asks as {SOURCE_SERVICE!r}, not {request.source_service!r}")
     existing = await session.get(OrderLink, request.source_ref)
     if existing is not None:
         return existing
     link = OrderLink(
         source_ref=request.source_ref,
-        module=request.module,
+        module=module_of(request.source_ref),
         source_no=request.source_no,
         category=request.category.value,
         direction=request.direction.value,
@@ -139,13 +94,20 @@ async def request_order(
         request=request.model_dump(mode="json"),
         requested_by=request.requested_by,
         requested_at=at,
+        published_at=at,
         updated_at=at,
     )
     session.add(link)
-    if _publisher is not None:
-        await _publisher(session, outbox, request)
-        link.published_at = at
     await session.flush()
+    event = new_event(
+        EVENT_TYPE,
+        request,
+        producer=SOURCE_SERVICE,
+        aggregate_id=request.source_ref,
+        org_id=request.customer_org_id,
+        occurred_at=at,
+    )
+    await outbox.add(session, event)
     return link
 
 
@@ -218,14 +180,18 @@ class OrderFeedbackRouter:
         if handler is not None:
             await handler(ctx, link, p.to_status)
 
-    async def rejected(
-        self, ctx: HandlerContext, source_ref: str, code: str, reason: str, at: datetime
+    async def on_rejected(
+        self, event: EventEnvelope[OrderRequestRejectedV1], ctx: HandlerContext
     ) -> None:
-        """The order center refused the request (kept with its reason, never dropped)."""
-        link = await ctx.session.get(OrderLink, source_ref, with_for_update=True)
+        """The order center refused the request: kept with its reason, never dropped."""
+        p = event.payload
+        if p.source_service != SOURCE_SERVICE:
+            return
+        link = await ctx.session.get(OrderLink, p.source_ref, with_for_update=True)
         if link is None:
             return
-        link.rejected_code, link.rejected_reason, link.updated_at = code, reason, at
+        link.rejected_code, link.rejected_reason = p.code, p.reason
+        link.updated_at = event.occurred_at
         handler = self._for(link).rejected
         if handler is not None:
             await handler(ctx, link)

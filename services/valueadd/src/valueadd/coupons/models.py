@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared_schemas import uuid7
+from shared_schemas import InsuranceLine, uuid7
 from valueadd.common.types import SEQUENCE, JsonDocument, UtcDateTime
 from valueadd.db import Base
 
@@ -44,15 +44,6 @@ class ServiceKind(StrEnum):
 class ValidityKind(StrEnum):
     fixed = "fixed"  # 固定有效期
     days_after_issue = "days_after_issue"  # 发券后N天
-
-
-class InsuranceLine(StrEnum):
-    """As insurance's policy-issued event names it."""
-
-    car_commercial = "car_commercial"  # 商业险
-    car_compulsory = "car_compulsory"  # 交强险
-    non_car = "non_car"  # 非车险
-    life = "life"  # 寿险
 
 
 class BatchKind(StrEnum):
@@ -190,8 +181,8 @@ class Coupon(Base):
     batch_kind: Mapped[str] = mapped_column(String(20))
     owner_org_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     billed_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    holder_ref: Mapped[str | None] = mapped_column(String(80))
-    holder_name: Mapped[str | None] = mapped_column(String(80))
+    holder_ref: Mapped[str | None] = mapped_column(String(120))
+    holder_name: Mapped[str | None] = mapped_column(String(200))
     holder_mobile_masked: Mapped[str | None] = mapped_column(String(20))
     plate_no: Mapped[str | None] = mapped_column(String(16))
     vin: Mapped[str | None] = mapped_column(String(17))
@@ -230,3 +221,6 @@ def trail_row(
         "by": by,
         "note": note,
     }
+
+
+__all__ = ["InsuranceLine"]  # re-exported: the rules and batches speak insurance's lines

@@ -112,8 +112,8 @@ class RuleRead(BaseModel):
 class Holder(Body):
     """Whom a coupon is bound to (any of these; all optional for an unbound coupon)."""
 
-    customer_ref: str | None = Field(default=None, max_length=80)
-    name: str | None = Field(default=None, max_length=80)
+    customer_ref: str | None = Field(default=None, max_length=120)
+    name: str | None = Field(default=None, max_length=200)
     mobile_masked: str | None = Field(default=None, max_length=20, pattern=r"^[0-9*]{7,20}$")
     plate_no: str | None = Field(default=None, max_length=16)
     vin: str | None = Field(default=None, pattern=r"^[A-HJ-NPR-Z0-9]{17}$")
