@@ -301,7 +301,7 @@ async def _bank_account(app: FastAPI) -> str:
                 legal_entity="technology_company",
                 ledger_account="1002",
                 created_by="owed",
-                created_at=datetime.now(UTC),
+                created_at=datetime(2026, 11, 20, tzinfo=UTC),
             )
         )
     return number
