@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
 
 from finance.invoices.models import ApplicationStatus, InvoiceKind
+from finance.settlement.refs import OrderRef
 from servicekit.validation import field_error
 from shared_schemas import RedInvoiceReason, SellingEntity
 from shared_schemas.money import AmountCNY
@@ -70,10 +71,9 @@ class BuyerRead(BaseModel):
     updated_at: datetime
 
 
-class ApplicationLineWrite(BaseModel):
+class ApplicationLineWrite(OrderRef):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: uuid.UUID
     description: str = Field(min_length=1, max_length=200, examples=["信息技术服务费"])
     tax_code: str = Field(pattern=r"^[0-9]{19}$", description="税收分类编码, 19 digits.")
     tax_rate: Decimal = Field(examples=["0.06"], description="One of 0, 0.01 … 0.13.")

@@ -47,6 +47,7 @@ from finance.ledger import posting
 from finance.ledger.posting import PostingLine, today_shanghai
 from finance.ledger.repository import LedgerRepository
 from finance.settlement.models import SettlementItem
+from finance.settlement.refs import resolve_order_ids
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from servicekit.messaging import Outbox
@@ -118,10 +119,11 @@ class InvoiceService:
     # -- applying -----------------------------------------------------------------------------
 
     async def apply(self, data: ApplicationWrite, principal: Principal) -> ApplicationRead:
+        order_ids = await resolve_order_ids(self.repo.session, data.lines, principal, "body.lines")
         buyer = data.buyer
         if buyer is None:  # the institution's invoicing details, if it has any
             customers = {i.customer_org_id for i in (await self.repo.lock_items(
-                [line.order_id for line in data.lines])).values()}  # fmt: skip
+                order_ids)).values()}  # fmt: skip
             if len(customers) == 1:
                 profile = await self.repo.buyer(customers.pop())
                 buyer = None if profile is None else _buyer(profile)
@@ -131,13 +133,13 @@ class InvoiceService:
             buyer=buyer,
             lines=[
                 LineIn(
-                    order_id=line.order_id,
+                    order_id=order_id,
                     description=line.description,
                     tax_code=line.tax_code,
                     tax_rate_bp=int(line.tax_rate * 10_000),
                     amount_fen=Money(amount=line.amount).fen,
                 )
-                for line in data.lines
+                for line, order_id in zip(data.lines, order_ids, strict=True)
             ],
             note=data.note,
             settlement_list_id=None,
