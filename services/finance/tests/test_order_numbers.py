@@ -167,7 +167,7 @@ async def test_invoice_lines_take_order_numbers_within_the_institution(
     def body(number: str) -> dict[str, Any]:
         return {
             "legal_entity": "technology_company",
-            "buyer": {"name": "华成保险代理有限公司", "tax_id": "91310000MA1K000001"},
+            "buyer": {"name": "华成保险代理有限公司", "tax_id": "91310000MA1FL0XX1C"},
             "lines": [{"order_no": number, "description": "信息技术服务费",
                        "tax_code": "3040201990000000000", "tax_rate": "0.06",
                        "amount": "500.00"}],

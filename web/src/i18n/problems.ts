@@ -136,6 +136,9 @@ export const PROBLEMS: Record<string, Pair> = {
 
   // Finance: settlement, invoices, ledger
   settlement_item_not_found: ['财务中心尚无该订单的结算项。', 'Finance has no settlement item for that order.'],
+  buyer_missing: ['缺少购买方开票信息：请先在发票管理中维护该机构的开票信息，或在开票时填写。', 'No buyer details: keep the institution\'s invoicing details, or give them when issuing.'],
+  buyer_incomplete: ['购买方开票信息不完整（专票须有地址电话与开户行账号）。', 'The buyer details are incomplete.'],
+  buyer_not_found: ['该机构尚未维护开票信息。', 'The institution has no invoicing details yet.'],
   invoice_invalid: ['开票申请有误，请按提示修改。', 'The invoice application is not valid; see the hints.'],
   invoice_application_not_found: ['找不到该开票申请。', 'No such invoice application.'],
   application_not_pending: ['该开票申请已处理，不能再操作。', 'The application was decided already.'],
@@ -319,6 +322,8 @@ export const FIELD_PROBLEMS: Record<string, Pair> = {
   union_tag_invalid: ['类型无效', 'not a valid kind'],
   invalid: ['取值无效', 'not a valid value'],
   // the services' own field codes
+  tax_id_invalid: ['不是有效的统一社会信用代码', 'not a valid unified social credit code'],
+  buyer_missing: ['请填写购买方开票信息', 'give the buyer details'],
   required: ['必填', 'required'],
   empty: ['不能为空', 'must not be empty'],
   null_name: ['名称不能为空', 'a name is required'],
