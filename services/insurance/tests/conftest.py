@@ -32,7 +32,7 @@ FUNCTIONS = (
     "insurance.proposal.quote", "insurance.proposal.issue", "insurance.unconverted.query",
     "insurance.push_rule.query", "insurance.push_rule.manage", "insurance.push_task.query",
     "insurance.push_task.run", "insurance.push_record.query", "insurance.pushed_vehicle.query",
-    "insurance.deal.query",
+    "insurance.deal.query", "insurance.deal.reconcile",
 )  # fmt: skip
 #: 2026-11-02 10:00 Beijing time: every test's "now".
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)

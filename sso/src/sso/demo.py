@@ -42,6 +42,15 @@ DEMO_TENANT_SECRETS = {
 }
 
 _BUSINESS = {"insurance", "risk", "valueadd", "orders", "finance"}
+#: Finance functions whose pages are the platform's own books (its bank accounts and
+#: statements, payment-channel bills, fund transfers): finance answers them for platform
+#: operators only, so the other institutions' demo roles do not hold them and their menus do
+#: not offer pages that would only refuse.
+OPERATOR_ONLY_FUNCTIONS = frozenset({
+    "finance.bank_statement.query", "finance.bank_statement.import",
+    "finance.channel_reconciliation.query", "finance.channel_reconciliation.run",
+    "finance.fund_transfer.query",
+})  # fmt: skip
 
 
 def demo_org_id(slug: str) -> uuid.UUID:
@@ -133,17 +142,24 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                 url = f"{tenant_entry}/{head.own_insurance_system[2]}"
                 await _insurance_target(services, institution, url, actor)
         operator = demo.type is OrgType.technology
+        kept_back = frozenset() if operator else OPERATOR_ONLY_FUNCTIONS
         admin = await ensure_role(
-            services, institution, "admin", "机构管理员 Administrator", actor,
-            platform_operator=operator,
+            services, institution, "admin", "机构管理员", actor,
+            platform_operator=operator, exclude=kept_back,
         )  # fmt: skip
         staff = await ensure_role(
-            services, institution, "staff", "业务人员 Staff", actor, entries=_BUSINESS
-        )
-        for suffix, role_id, password, name in (
+            services, institution, "staff", "业务人员", actor, entries=_BUSINESS,
+            exclude=kept_back,
+        )  # fmt: skip
+        users = [
             ("admin", admin.id, DEMO_ADMIN_PASSWORD, f"{demo.name} 管理员"),
             ("staff", staff.id, DEMO_STAFF_PASSWORD, f"{demo.name} 业务员"),
-        ):
+        ]
+        if operator:
+            # A second platform operator: a payment request needs an approver other than its
+            # requester (self-approval is refused), so the demo can take one through.
+            users.append(("finance", admin.id, DEMO_ADMIN_PASSWORD, "科技公司 财务复核员"))
+        for suffix, role_id, password, name in users:
             username = f"{demo.users}.{suffix}"
             if await services.users.repo.by_username(username) is None:
                 await services.users.create(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from insurance.deals.service import DealService
 from insurance.policies.repository import PolicyRepository
 from insurance.policies.service import PolicyService
 from insurance.pushes.repository import PushRepository
@@ -25,6 +26,8 @@ def services(session: AsyncSession, outbox: Outbox, clock: Clock) -> Services:
     pushes = PushService(PushRepository(session), policies)
     # A policy stored for a vehicle line closes that line's open pushes elsewhere.
     policies.hooks.append(pushes.on_policy)
+    # …and one issued from a push, with a rate card, is a deal asking for its order.
+    policies.hooks.append(DealService(session, outbox, clock).on_policy)
     return Services(policies, pushes)
 
 

@@ -5,6 +5,9 @@ from fastapi import FastAPI
 from insurance.common import numbers as _numbers  # noqa: F401
 from insurance.config import Settings
 from insurance.db import Base
+from insurance.deals import models as _deal_models  # noqa: F401
+from insurance.deals.endpoints import router as deal_router
+from insurance.demo import load_demo_data
 from insurance.policies import models as _policy_models  # noqa: F401
 from insurance.policies.endpoints import router as policy_router
 from insurance.pushes import models as _push_models  # noqa: F401
@@ -23,8 +26,9 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[vehicle_router, policy_router, push_router],
+    routers=[vehicle_router, policy_router, push_router, deal_router],
     lifespan=push_scheduler,
+    demo_data=load_demo_data,
 )
 
 
