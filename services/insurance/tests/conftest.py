@@ -6,18 +6,23 @@ Every test that touches the database runs on SQLite and PostgreSQL (servicekit's
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from insurance.main import definition
 from servicekit.clock import FixedClock
 from servicekit.definition import ServiceDefinition
+from servicekit.settings import ServiceSettings
+from servicekit.testing.plugin import settings_under_test
 from servicekit.testing.tokens import TestTokenIssuer
 
 #: Every insurance function except the one that unmasks contact data.
@@ -27,7 +32,7 @@ FUNCTIONS = (
     "insurance.proposal.quote", "insurance.proposal.issue", "insurance.unconverted.query",
     "insurance.push_rule.query", "insurance.push_rule.manage", "insurance.push_task.query",
     "insurance.push_task.run", "insurance.push_record.query", "insurance.pushed_vehicle.query",
-    "insurance.deal.query",
+    "insurance.deal.query", "insurance.deal.reconcile",
 )  # fmt: skip
 #: 2026-11-02 10:00 Beijing time: every test's "now".
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -102,6 +107,40 @@ class Api:
     async def collect(self, org: uuid.UUID | None = None, **overrides: Any) -> dict[str, Any]:
         return dict(await self.ok("POST", "/v1/vehicles", org, json=self.vehicle(**overrides)))
 
+    async def proposal(self, org: uuid.UUID | None = None, **overrides: Any) -> dict[str, Any]:
+        """A car proposal (商业险 + 交强险, each its own period) for a fresh vehicle."""
+        vehicle = await self.collect(org, **overrides.pop("vehicle", {}))
+        body = {
+            "vehicle_id": vehicle["vehicle"]["id"],
+            "insurer_code": "PICC",
+            "lines": [
+                {"line": "car_commercial", "starts_on": "2026-12-21", "ends_on": "2027-12-20"},
+                {"line": "car_compulsory", "starts_on": "2027-01-11", "ends_on": "2028-01-10"},
+            ],
+            **overrides,
+        }
+        return dict(await self.ok("POST", "/v1/proposals", org, json=body))
+
+    QUOTE: ClassVar[dict[str, Any]] = {
+        "lines": [
+            {"line": "car_commercial", "items": [
+                {"cover_code": "VEH_DAMAGE", "cover_name": "机动车损失保险",
+                 "sum_insured": "150000.00", "premium": "2310.50"},
+                {"cover_code": "THIRD_PARTY", "sum_insured": "2000000", "premium": "1020.35"},
+            ]},
+            {"line": "car_compulsory", "items": [
+                {"cover_code": "CTPL", "sum_insured": "200000", "premium": "950.00"},
+            ]},
+        ]
+    }  # fmt: skip
+
+    async def issued(self, org: uuid.UUID | None = None, **overrides: Any) -> dict[str, Any]:
+        proposal = await self.proposal(org, **overrides)
+        path = f"/v1/proposals/{proposal['id']}"
+        await self.ok("POST", f"{path}/quote", org, json=self.QUOTE)
+        await self.ok("POST", f"{path}/submit", org, json={})
+        return dict(await self.ok("POST", f"{path}/issue", org, json={"sign_date": "2026-11-01"}))
+
 
 @pytest.fixture
 def api(client: httpx.AsyncClient, token_issuer: TestTokenIssuer, clock: FixedClock) -> Api:
@@ -116,3 +155,40 @@ def problem_fields(response: httpx.Response) -> dict[str, str]:
 @pytest.fixture
 def fields() -> Any:
     return problem_fields
+
+
+@pytest.fixture
+def read_topic(kafka_bootstrap: str) -> Any:
+    """The events on a topic matching `keep`, read from the beginning without a consumer group,
+    until `want` of them arrived."""
+
+    async def read(topic: str, keep: Any, want: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=kafka_bootstrap, group_id=None,
+            auto_offset_reset="earliest", metadata_max_age_ms=300,
+        )  # fmt: skip
+        await consumer.start()
+        found: list[dict[str, Any]] = []
+        try:
+            async with asyncio.timeout(timeout):
+                while len(found) < want:
+                    batch = await consumer.getmany(timeout_ms=300)
+                    for records in batch.values():
+                        found += [e for r in records if keep(e := json.loads(r.value))]
+        finally:
+            await consumer.stop()
+        return found
+
+    return read
+
+
+@pytest.fixture
+def service_settings(
+    service_definition: ServiceDefinition, database_url: str, kafka_bootstrap: str
+) -> ServiceSettings:
+    """servicekit's settings under test, without the daily push scheduler (tests run pushes
+    themselves, at the pinned clock's day)."""
+    base = service_definition.settings_factory()
+    return base.model_copy(
+        update={**settings_under_test(database_url, kafka_bootstrap), "push_hour": -1}
+    )

@@ -22,6 +22,7 @@ const en: Messages = {
       list: 'Orders', detail: 'Order', settlement: 'Settlement lists', analysis: 'Analysis',
       imports: 'Import orders', exports: 'Export orders',
     },
+    risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',
       channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement',
