@@ -142,7 +142,10 @@ async def load_coupon_demo(
         )
     )
     first = await session.scalar(
-        select(Coupon).where(Coupon.policy_no == policy_no).order_by(Coupon.code).limit(1)
+        select(Coupon)
+        .where(Coupon.policy_no == policy_no, Coupon.product_id == product.id)
+        .order_by(Coupon.code)
+        .limit(1)
     )
     assert first is not None
     staff = _principal(CHEXIANG, "demo-chexiang-staff", operator=False)
