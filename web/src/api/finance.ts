@@ -18,6 +18,7 @@ export interface PartnerCode { org_id: string; customer_code: string | null; sup
 export interface AccountMapping { category: string; direction: string; account_code: string; updated_by: string; updated_at: string }
 export interface Closing { legal_entity: string; month: string; lines: number; closed_by: string; closed_at: string }
 
+export interface BuyerRecord extends Buyer { customer_org_id: string; updated_by: string; updated_at: string }
 export interface ApplicationLine { line_no: number; order_id: string; description: string; tax_code: string; tax_rate: string; amount: string; tax: string }
 export interface Invoice {
   id: string; invoice_no: string; kind: 'blue' | 'red'; application_id: string; original_invoice_id: string | null
@@ -97,6 +98,9 @@ export const financeApi = {
   issue: (id: string, body: Record<string, unknown>) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/issue`, body, { notify: false }),
   reject: (id: string, reason: string) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/reject`, { reason }),
   withdraw: (id: string, reason: string) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/withdraw`, { reason }),
+  buyers: () => api.get<BuyerRecord[]>(`${base}/invoices/buyers`),
+  buyer: (orgId: string) => api.get<BuyerRecord>(`${base}/invoices/buyers/${orgId}`, { notify: false }),
+  saveBuyer: (orgId: string, body: Buyer) => api.put<BuyerRecord>(`${base}/invoices/buyers/${orgId}`, body, { notify: false }),
   redLetter: (invoiceId: string, body: Record<string, unknown>) => api.post<Invoice>(`${base}/invoices/${invoiceId}/red-letters`, body, { notify: false }),
 
   bankAccounts: () => api.get<BankAccount[]>(`${base}/bank-accounts`),
