@@ -296,7 +296,7 @@ def test_an_invoice_issued_in_finance_appears_on_the_order(
         time.sleep(0.5)
     application = api(admin, "POST", "/api/finance/v1/invoices/applications", {
         "legal_entity": "technology_company",
-        "buyer": {"name": "科技公司（平台运营）", "tax_id": "91110000MA01ABCDE1"},
+        "buyer": {"name": "科技公司（平台运营）", "tax_id": "91110000MA01ABCDEX"},
         "lines": [{"order_id": order["id"], "description": "风险评估服务费",
                    "tax_code": "3040201990000000000", "tax_rate": "0.06", "amount": "318.00"}],
     })  # fmt: skip

@@ -207,12 +207,15 @@ async def test_a_partial_red_letter_lowers_what_the_list_and_its_last_deals_owe(
     # ¥600 销售折让: the list owes ¥3,000; the allowance comes off the last deal.
     await finance.deliver(finance.reversed([(billing["id"], "600.00")],
                                            RedInvoiceReason.sales_allowance))  # fmt: skip
+    owing = await api.get(billing["id"], org)
+    assert (owing["status"], owing["outstanding_amount"]) == ("invoiced", "3000.00")
     await finance.deliver(finance.allocated([(billing["id"], "3000.00")]))
 
     after = await api.get(billing["id"], org)
     assert (after["status"], after["invoiced_amount"], after["settled_amount"]) == (
         "closed", "3000.00", "3000.00",
     )  # fmt: skip
+    assert after["outstanding_amount"] == "0.00"
     amounts = [
         (d["status"], d["invoiced_amount"], d["settled_amount"])
         for d in [await api.get(deal["id"], org) for deal in deals]

@@ -171,3 +171,23 @@ async def test_payee_split_is_confirmed_explicitly(
     assert confirmed.status_code == 200
     assert confirmed.json()["payees_confirmed_by"] == "supervisor-1"
     assert confirmed.json()["payees_confirmed_at"].startswith("2026-10-15T08:00")
+
+
+async def test_grade_distribution_is_scoped_by_insurer_and_month(
+    client: httpx.AsyncClient, clock: FixedClock, headers: Headers, org_a: uuid.UUID,
+    org_b: uuid.UUID, publish: Publish, body: Body, vins: tuple[str, ...],
+) -> None:  # fmt: skip
+    await publish()
+    a = headers(org_a)
+    await client.post("/v1/requests", json=body(vins[0]), headers=a)
+    await client.post("/v1/requests", json=body(vins[1], vehicle__use_nature="operating_freight",
+                                                 inspection__document__mileage_km=200000), headers=a)  # fmt: skip
+    await client.post("/v1/requests", json=body(vins[2], insurer={"code": "CPIC", "name": "太平洋财险"}),
+                      headers=a)  # fmt: skip
+    await client.post("/v1/requests", json=body(vins[0]), headers=headers(org_b, subject="b"))
+    rows = (await client.get("/v1/requests/grade-distribution", headers=a)).json()
+    assert {(r["insurer_code"], r["month"], r["grade"], r["count"]) for r in rows} == {
+        ("CPIC", "2026-10", "A", 1), ("PICC", "2026-10", "A", 1), ("PICC", "2026-10", "C", 1),
+    }  # fmt: skip
+    bad = await client.get("/v1/requests/grade-distribution", params={"months": 0}, headers=a)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.months"

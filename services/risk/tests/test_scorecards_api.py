@@ -141,3 +141,27 @@ async def test_scorecards_are_the_platforms(
     assert refused_past.status_code == 422 and refused_past.json()["code"] == "effective_in_past"
     listed = await client.get("/v1/scorecards", params={"code": card_code}, headers=operator)
     assert [c["status"] for c in listed.json()] == ["draft"]
+
+
+async def test_what_if_counts_only_what_the_caller_may_see(
+    client: httpx.AsyncClient, clock: FixedClock, headers: Headers, operator: dict[str, str],
+    org_a: uuid.UUID, org_b: uuid.UUID, publish: Publish, body: Body, card_code: str,
+) -> None:  # fmt: skip
+    await publish()
+    await client.post("/v1/requests", json=body(), headers=headers(org_a))
+    await client.post("/v1/requests", json=body(), headers=headers(org_a))
+    b = headers(org_b, subject="clerk-b")
+    await client.post("/v1/requests", json=body(), headers=b)
+    draft = await client.post(
+        "/v1/scorecards",
+        json={"code": card_code, "name": "v2", "effective_from": "2026-10-20",
+              "definition": stricter()},
+        headers=operator,
+    )  # fmt: skip
+    seen_by_b = await client.post(f"/v1/scorecards/{draft.json()['id']}/what-if", headers=b)
+    assert seen_by_b.json()["compared"] == 1
+    only_a = await client.post(
+        f"/v1/scorecards/{draft.json()['id']}/what-if", params={"org_id": str(org_a)},
+        headers=operator,
+    )  # fmt: skip
+    assert only_a.json()["compared"] == 2

@@ -20,6 +20,7 @@ export interface RiskRequest {
   payees: Payee[]; payees_confirmed_by: string | null; payees_confirmed_at: string | null
   created_by: string; created_at: string; updated_at: string; trajectory: StatusStep[]
 }
+export interface GradeCount { insurer_code: string; insurer_name: string; month: string; grade: string; count: number }
 export interface RequestPage { items: RiskRequest[]; total: number; offset: number; limit: number }
 export interface RequestCreate {
   reference?: string | null; applicant_org_name?: string | null
@@ -77,6 +78,7 @@ function form(file: File): FormData {
 
 export const riskApi = {
   requests: (query: Query) => api.get<RequestPage>(`${base}/requests`, { query }),
+  gradeDistribution: (months = 6) => api.get<GradeCount[]>(`${base}/requests/grade-distribution`, { query: { months } }),
   request: (id: string) => api.get<RiskRequest>(`${base}/requests/${id}`),
   createRequest: (body: RequestCreate) => api.post<RiskRequest>(`${base}/requests`, body, { query: { channel: 'console' }, notify: false }),
   importRequests: (file: File, dryRun: boolean) =>

@@ -25,6 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared_schemas import OrderDirection, OrderStatus
+from shared_schemas.owed import amount_owed
 
 S = OrderStatus
 
@@ -81,8 +82,9 @@ def _fully_reversed(a: Amounts) -> bool:
 
 
 def _invoice_settled(a: Amounts) -> bool:
-    # What is due is what was invoiced: a partial red letter (e.g. 销售折让) lowers it.
-    return a.invoiced_fen > 0 and a.settled_fen >= a.invoiced_fen
+    # What is due is what finance says is owed (one rule, shared_schemas.owed): once invoiced,
+    # what was invoiced net — a partial red letter (e.g. 销售折让) lowers it.
+    return a.invoiced_fen > 0 and a.settled_fen >= amount_owed(a.amount_fen, a.invoiced_fen)
 
 
 def _list_settled(a: Amounts) -> bool:

@@ -13,6 +13,7 @@ from risk.assessments.service import read as read_assessment
 from risk.deps import Requests
 from risk.requests.imports import import_file
 from risk.requests.schemas import (
+    GradeCount,
     ImportReport,
     RequestCreate,
     RequestPage,
@@ -54,6 +55,19 @@ async def list_requests(
     query: Annotated[RequestQuery, Query()], service: Requests, principal: Querier
 ) -> RequestPage:
     return await service.search(query, principal)
+
+
+@router.get(
+    "/grade-distribution",
+    response_model=list[GradeCount],
+    summary="Requests per insurer, month and latest grade (the last `months` months)",
+)
+async def grade_distribution(
+    service: Requests,
+    principal: Querier,
+    months: Annotated[int, Query(ge=1, le=24)] = 6,
+) -> list[GradeCount]:
+    return await service.grade_distribution(principal, months)
 
 
 @router.post(

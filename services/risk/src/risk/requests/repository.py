@@ -104,3 +104,19 @@ class RequestRepository:
             .all()
         )
         return rows, int(total)
+
+    async def grades(
+        self, principal: Principal, created_from: datetime
+    ) -> Sequence[tuple[str, str, datetime, str | None]]:
+        """(insurer code, insurer name, created at, latest grade) of the requests one may see."""
+        query = scoped(
+            select(
+                AssessmentRequest.insurer_code,
+                AssessmentRequest.insurer_name,
+                AssessmentRequest.created_at,
+                AssessmentRequest.latest_grade,
+            ).where(AssessmentRequest.created_at >= created_from),
+            AssessmentRequest.org_id,
+            principal,
+        )
+        return [tuple(r) for r in (await self.session.execute(query)).all()]  # type: ignore[misc]

@@ -265,3 +265,11 @@ class ImportReport(BaseModel):
     existing: int
     errors: list[ImportRowError]
     request_nos: list[str]
+
+
+class GradeCount(BaseModel):
+    insurer_code: str
+    insurer_name: str
+    month: str = Field(description="yyyy-mm, Beijing time")
+    grade: str = Field(description="'—' while not assessed")
+    count: int

@@ -4,7 +4,8 @@ caller's institution. A new request is assessed at once when a scorecard is live
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from collections import Counter
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from risk.assessments.facts import vehicle_info
@@ -15,6 +16,7 @@ from risk.requests.models import AssessmentRequest, RequestPayee, RequestStatusC
 from risk.requests.repository import RequestRepository
 from risk.requests.schemas import (
     USE_NATURE_ZH,
+    GradeCount,
     PayeeRead,
     RequestCreate,
     RequestPage,
@@ -211,8 +213,6 @@ class RequestService:
 
         created_before = None
         if query.created_to is not None:
-            from datetime import timedelta
-
             created_before = start(query.created_to + timedelta(days=1))
         rows, total = await self.repo.search(
             principal,
@@ -227,6 +227,22 @@ class RequestService:
         return RequestPage(
             items=[read(r) for r in rows], total=total, offset=query.offset, limit=query.limit
         )
+
+    async def grade_distribution(self, principal: Principal, months: int) -> list[GradeCount]:
+        """Requests per insurer, month (of filing, Beijing) and latest grade."""
+        today = self.clock().astimezone(BUSINESS_TZ).date()
+        first = today.replace(day=1)
+        for _ in range(months - 1):
+            first = (first - timedelta(days=1)).replace(day=1)
+        counts: Counter[tuple[str, str, str, str]] = Counter()
+        start = datetime.combine(first, time(), BUSINESS_TZ)
+        for code, name, at, grade in await self.repo.grades(principal, start):
+            month = at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+            counts[(code, name, month, grade or "—")] += 1
+        return [
+            GradeCount(insurer_code=c, insurer_name=n, month=m, grade=g, count=k)
+            for (c, n, m, g), k in sorted(counts.items())
+        ]
 
     async def confirm_payees(self, request_id: uuid.UUID, principal: Principal) -> RequestRead:
         request = await self.locked(request_id, principal)
