@@ -68,7 +68,7 @@ lint: sync
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync mypy shared-schemas/src libs/servicekit/src sso/src gateway/src \
 	  services/insurance/src services/risk/src services/valueadd/src services/orders/src \
-	  services/finance/src
+	  services/finance/src tenantentry
 	$(UV) run --no-sync python -m shared_schemas.catalogue --check
 
 catalogue: sync

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PORTS = [8000, 8101, 8102, 8103, 8104, 8105, 8106]
+PORTS = [8000, 8101, 8102, 8103, 8104, 8105, 8106, 8108]
 BANNER = "<- open this"
 
 

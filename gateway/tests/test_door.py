@@ -60,7 +60,7 @@ async def test_a_browser_signs_in_and_reaches_entitled_entries_only(
     # Its insurance entry launches the agency's own system (a tenant system), orders not at all.
     launch = await staff.http.get("/bff/launch/insurance")
     assert launch.status_code == 302
-    assert launch.headers["location"] == "https://bs.huacheng.example/"
+    assert launch.headers["location"] == "http://127.0.0.1:8108/huacheng/"  # tenantentry/
     assert (await staff.call("GET", "/bff/launch/orders", expect=403))["code"] == (
         "entry_not_entitled"
     )

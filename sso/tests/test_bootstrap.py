@@ -118,7 +118,7 @@ async def test_demo_data_is_idempotent(admin: Any, db: Any) -> None:
     )
     # The branch opens its head office's own insurance system; finance is the platform's.
     assert {e["code"]: e["launch_url"] for e in entries["entries"]} == {
-        "insurance": "https://bs.huacheng.example/",
+        "insurance": "http://127.0.0.1:8108/huacheng/",  # the tenant entry system
         "finance": "/console/finance",
     }
     operator = await db.scalar(select(User).where(User.username == "platform.admin"))

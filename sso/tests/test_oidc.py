@@ -194,6 +194,7 @@ async def test_code_pkce_sso_refresh_userinfo_logout(world: World, db: Any) -> N
     info = await oauth.get(f"{ISSUER}/userinfo")
     assert info.status_code == 200, info.text
     assert info.json()["preferred_username"] == world.user["username"]
+    assert info.json()["org_name"] == world.org["name"]  # what a tenant's system shows
 
     # SSO: the public client's /authorize completes from the session cookie, no password
     spa = world.oauth(world.spa, scope="openid", code_challenge_method="S256")

@@ -136,6 +136,9 @@ export const PROBLEMS: Record<string, Pair> = {
 
   // Finance: settlement, invoices, ledger
   settlement_item_not_found: ['财务中心尚无该订单的结算项。', 'Finance has no settlement item for that order.'],
+  buyer_missing: ['该机构尚未保存开票信息，请填写购买方名称和纳税人识别号，或先在“开票信息”中保存。', 'The institution has no invoicing details: give the buyer\'s name and tax id, or save them under Invoicing details.'],
+  buyer_incomplete: ['增值税专用发票需要购买方的地址、电话和开户行及账号。', 'A special VAT invoice needs the buyer\'s address and bank account.'],
+  buyer_not_found: ['该机构尚未保存开票信息。', 'The institution has no invoicing details yet.'],
   invoice_invalid: ['开票申请有误，请按提示修改。', 'The invoice application is not valid; see the hints.'],
   invoice_application_not_found: ['找不到该开票申请。', 'No such invoice application.'],
   application_not_pending: ['该开票申请已处理，不能再操作。', 'The application was decided already.'],
@@ -332,6 +335,8 @@ export const FIELD_PROBLEMS: Record<string, Pair> = {
   not_receivable: ['是应付订单，此处只接受应收订单', 'payable; receivables only'],
   not_payable: ['不是应付订单', 'not payable'],
   mixed_customers: ['一张申请只能包含同一机构的订单', 'one institution per application'],
+  buyer_missing: ['请填写购买方', 'the buyer is required'],
+  tax_id_invalid: ['不是有效的统一社会信用代码（18 位，含校验位）', 'not a valid unified social credit code (18 characters with its check digit)'],
   exceeds_uninvoiced: ['超过订单的未开票金额', 'more than is left to invoice'],
   exceeds_unreversed: ['超过可红冲的金额', 'more than is left to reverse'],
   exceeds_outstanding: ['超过订单的未结金额', 'more than the order owes'],

@@ -57,6 +57,7 @@ export const consolePages: ConsolePage[] = [
 
   // Finance (财务中心, entry `finance`)
   { name: 'finance-invoices', path: 'invoices', entry: 'finance', title: 'menu.finance.invoices', requires: ['finance.invoice.query'], icon: 'Document', component: () => import('@/views/finance/InvoicesPage.vue') },
+  { name: 'finance-buyers', path: 'buyers', entry: 'finance', title: 'menu.finance.buyers', requires: ['finance.invoice.query'], icon: 'Postcard', component: () => import('@/views/finance/BuyersPage.vue') },
   { name: 'finance-statements', path: 'bank-statements', entry: 'finance', title: 'menu.finance.statements', requires: ['finance.bank_statement.query'], icon: 'CreditCard', component: () => import('@/views/finance/StatementsPage.vue') },
   { name: 'finance-matching', path: 'matching', entry: 'finance', title: 'menu.finance.matching', requires: ['finance.allocation.query'], icon: 'Connection', component: () => import('@/views/finance/MatchingPage.vue') },
   { name: 'finance-payments', path: 'payment-requests', entry: 'finance', title: 'menu.finance.payments', requires: ['finance.payment_request.query'], icon: 'Wallet', component: () => import('@/views/finance/PaymentRequestsPage.vue') },

@@ -10,9 +10,13 @@ from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
 from valueadd.redemptions import models as _redemption_models  # noqa: F401
 from valueadd.redemptions.endpoints import router as redemptions_router
+from valueadd.statements import feedback as _statement_feedback  # noqa: F401  (order feedback)
+from valueadd.statements import models as _statement_models  # noqa: F401
+from valueadd.statements.endpoints import router as statements_router
 
 ROUTERS: list[APIRouter] = [
     merchants_router,
     coupons_router,
     redemptions_router,
+    statements_router,
 ]

@@ -656,6 +656,10 @@ class OidcService:
         }
         if "profile" in scope:
             info.update(name=user.display_name, preferred_username=user.username)
+            # The institution's name, so a tenant's own system can say where the user works.
+            institution = await self.institutions.get(user.institution_id)
+            if institution is not None:
+                info["org_name"] = institution.name
         if "email" in scope and user.email:
             info["email"] = user.email
         if "phone" in scope and user.phone:

@@ -87,6 +87,7 @@ def upgrade() -> None:
         op.alter_column("va_coupons", "holder_ref", type_=sa.String(length=120))
         op.alter_column("va_coupons", "holder_name", type_=sa.String(length=200))
 
+
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column("va_coupons", "holder_name", type_=sa.String(length=80))
