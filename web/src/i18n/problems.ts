@@ -196,9 +196,6 @@ export const PROBLEMS: Record<string, Pair> = {
   bill_differs: ['同一商户同一天的渠道账单已导入且内容不同。', 'A different bill for that merchant and day exists.'],
   source_mismatch: ['文件的支付渠道与所选不一致。', 'The file is for another channel.'],
 
-  buyer_missing: ['缺少购方信息：该机构尚未维护开票信息，请先维护或在开票时填写购方。', 'No buyer: save the institution\'s invoicing details or give the buyer.'],
-  buyer_incomplete: ['增值税专用发票需要购方地址和开户行账号。', 'A special VAT invoice needs the buyer\'s address and bank account.'],
-  buyer_not_found: ['该机构尚未维护开票信息。', 'The institution has no invoicing details yet.'],
   // Insurance, risk assessment, value-added services
   policy_not_found: ['找不到该保单，或您无权查看。', 'No such policy you may see.'],
   policy_no_taken: ['保单号已存在。', 'The policy number exists already.'],
@@ -380,7 +377,6 @@ export const FIELD_PROBLEMS: Record<string, Pair> = {
   code_outside_parent: ['编码不在上级之下', 'the code is outside its parent'],
   role_of_other_institution: ['角色属于其他机构', 'the role belongs to another institution'],
   public_client_credentials: ['公开客户端不能使用客户端凭证授权', 'a public client has no client credentials grant'],
-  tax_id_invalid: ['不是有效的统一社会信用代码', 'not a valid unified social credit code'],
   // insurance, risk, value-added
   amount_too_large: ['金额过大', 'the amount is too large'],
   negative_amount: ['金额不能为负', 'must not be negative'],
