@@ -11,7 +11,7 @@ SERVICES := sso gateway insurance risk valueadd orders finance
 BENCHMARKS := event_backbone gateway_overhead sso_tokens orders_scale finance_ledger \
               finance_statements
 
-.PHONY: help uv sync run migrate demo-data web test test-packages test-web test-e2e lint \
+.PHONY: help uv sync run prepare migrate demo-data web test test-packages test-web test-e2e lint \
         catalogue bench clean
 
 help:
@@ -34,14 +34,17 @@ migrate: sync
 demo-data: migrate
 	@for s in $(SERVICES); do $(UV) run --no-sync python -m $$s demo-data || exit 1; done
 
-# The web console: built when Node.js is present; without it the gateway answers `/` with a
-# JSON index of the platform's doors (README, "Without Node").
-web:
-	@if command -v npm >/dev/null 2>&1; then \
-	  cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
-	else echo "Node.js/npm not found: the web console is not built (/ serves a JSON index)"; fi
+# migrate + demo-data of every service in one process, skipping those already prepared for
+# this code (scripts/prepare.py; `make demo-data` does all regardless).
+prepare: sync
+	@$(UV) run --no-sync python scripts/prepare.py $(SERVICES)
 
-run: demo-data web
+# The web console: built when Node.js is present and its sources changed (scripts/build_web.py);
+# without Node the gateway answers `/` with a JSON index of the platform's doors (README).
+web:
+	@python3 scripts/build_web.py
+
+run: prepare web
 	@$(UV) run --no-sync python scripts/banner.py
 	$(UV) run --no-sync honcho -f Procfile start
 
@@ -65,7 +68,7 @@ lint: sync
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync mypy shared-schemas/src libs/servicekit/src sso/src gateway/src \
 	  services/insurance/src services/risk/src services/valueadd/src services/orders/src \
-	  services/finance/src
+	  services/finance/src tenantentry
 	$(UV) run --no-sync python -m shared_schemas.catalogue --check
 
 catalogue: sync

@@ -167,7 +167,7 @@ async def _seed_invoices(
         tax = (fen * rate * 2 + 10_000 + rate) // (2 * (10_000 + rate))
         day = today - timedelta(days=int(rng.random() ** 1.5 * 730))
         app_id, inv_id, order_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        apps.append((app_id, f"IA{i:018d}", entity, org, "vat_normal", "买方", "91310000MA1FL0XX1X",
+        apps.append((app_id, f"IA{i:018d}", entity, org, "vat_normal", "买方", "91310000MA1FL0XX1C",
                      fen, tax, "issued", "seed", now))  # fmt: skip
         app_lines.append((app_id, 1, order_id, "服务费", "3040201990000000000", rate, fen, tax))
         reversed_fen = reversed_tax = 0

@@ -10,11 +10,18 @@ SERVICES = [
     ("finance", 8106),
 ]
 
-print("\n综合管理平台 — starting on embedded defaults (SQLite files in var/, local broker on :9092)")
+print(
+    "\n综合管理平台 — starting on embedded defaults (SQLite files in var/, local broker on :9092)"
+)
 print("  Platform:  http://127.0.0.1:8000   <- open this: the web console (log in there)")
-print("            health http://127.0.0.1:8000/healthz, partner tokens http://127.0.0.1:8000/auth/token")
+print(
+    "            health http://127.0.0.1:8000/healthz, partner tokens http://127.0.0.1:8000/auth/token"
+)
 for name, port in SERVICES[1:]:
     print(f"  {name:<10} http://127.0.0.1:{port}/docs   readiness: http://127.0.0.1:{port}/readyz")
+print(
+    "  tenant entry system (华成's / 云鹰's own insurance systems, by SSO): http://127.0.0.1:8108/"
+)
 print("  Demo logins (demo database only; see sso/README.md):")
 print("    platform.admin / Demo-Admin-2026   (platform operator)")
 print("    huacheng.admin, yunying.admin, chexiang.admin / Demo-Admin-2026   (institution admins)")

@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +249,7 @@ def test_an_orders_trajectory_shows_each_step(browser: Any, platform: RunningPla
     customer = session["institution"]["id"]
     order = api(admin, "POST", "/api/orders/v1/orders", {
         "category": "risk_assessment", "direction": "receivable", "customer_org_id": customer,
-        "amount": "1234.56", "source_service": "risk", "source_ref": f"e2e-{time.time_ns()}",
+        "amount": "1234.56", "source_service": "risk", "source_ref": f"e2e-{uuid.uuid4().hex}",
         "sign_date": "2026-11-20",
     })  # fmt: skip
     api(admin, "POST", f"/api/orders/v1/orders/{order['id']}/transitions",
@@ -280,7 +281,7 @@ def test_an_invoice_issued_in_finance_appears_on_the_order(
     customer = api(admin, "GET", "/bff/session")["institution"]["id"]
     order = api(admin, "POST", "/api/orders/v1/orders", {
         "category": "risk_assessment", "direction": "receivable", "customer_org_id": customer,
-        "amount": "318.00", "source_service": "risk", "source_ref": f"e2e-inv-{time.time_ns()}",
+        "amount": "318.00", "source_service": "risk", "source_ref": f"e2e-inv-{uuid.uuid4().hex}",
         "sign_date": "2026-11-21",
     })  # fmt: skip
     api(admin, "POST", f"/api/orders/v1/orders/{order['id']}/transitions", {"to": "reconciled"})
@@ -295,7 +296,7 @@ def test_an_invoice_issued_in_finance_appears_on_the_order(
         time.sleep(0.5)
     application = api(admin, "POST", "/api/finance/v1/invoices/applications", {
         "legal_entity": "technology_company",
-        "buyer": {"name": "科技公司（平台运营）", "tax_id": "91110000MA01ABCDE1"},
+        "buyer": {"name": "科技公司（平台运营）", "tax_id": "91110000MA01ABCDEX"},
         "lines": [{"order_id": order["id"], "description": "风险评估服务费",
                    "tax_code": "3040201990000000000", "tax_rate": "0.06", "amount": "318.00"}],
     })  # fmt: skip
@@ -305,7 +306,7 @@ def test_an_invoice_issued_in_finance_appears_on_the_order(
     admin.wait_for_selector(row, timeout=30_000)
     admin.locator(row).click()
     admin.locator('[data-test="invoice-issue"]').click()
-    invoice_no = "2644" + str(time.time_ns())[-16:]
+    invoice_no = f"2644{uuid.uuid4().int % 10**16:016d}"
     admin.locator(
         'input[data-test="invoice-no-input"], [data-test="invoice-no-input"] input'
     ).first.fill(invoice_no)

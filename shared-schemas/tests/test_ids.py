@@ -1,27 +1,31 @@
 from __future__ import annotations
 
-import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from shared_schemas import OrderCreatedV1, new_event, uuid7
 
+#: The pinned clock of these tests (uuid7 reads the wall clock by default).
+AT = datetime(2026, 10, 20, 4, 0, 0, 123_000, tzinfo=UTC)
+
 
 def test_uuid7_is_a_version_7_rfc_uuid_carrying_the_time_in_ms() -> None:
-    before = time.time_ns() // 1_000_000
-    made = uuid7()
-    after = time.time_ns() // 1_000_000
+    with time_machine.travel(AT, tick=False):
+        made = uuid7()
     assert made.version == 7
     assert made.variant == uuid.RFC_4122
-    assert before <= made.int >> 80 <= after
+    assert made.int >> 80 == int(AT.timestamp() * 1000)
     assert uuid.UUID(str(made)) == made
 
 
 def test_uuid7_ids_grow_with_time_and_do_not_repeat() -> None:
-    earlier = [uuid7() for _ in range(1000)]
-    time.sleep(0.002)
-    later = [uuid7() for _ in range(1000)]
+    with time_machine.travel(AT, tick=False) as traveller:
+        earlier = [uuid7() for _ in range(1000)]
+        traveller.shift(0.002)
+        later = [uuid7() for _ in range(1000)]
     assert max(earlier) < min(later)
     assert len({*earlier, *later}) == 2000
 

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from pydantic import ValidationError
 
 from shared_schemas import (
@@ -52,11 +53,14 @@ def test_bytes_round_trip_into_the_registered_payload_class(
 
 def test_new_event_fills_type_version_and_time(order_created: OrderCreatedV1) -> None:
     spec = CATALOGUE[0]
-    before = datetime.now(UTC)
-    event = new_event(spec, order_created, producer="orders", aggregate_id=order_created.order_id)
+    at = datetime(2026, 10, 20, 4, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        event = new_event(
+            spec, order_created, producer="orders", aggregate_id=order_created.order_id
+        )
     assert (event.event_type, event.version) == ("orders.order.created", 1)
     assert event.aggregate_id == str(order_created.order_id)
-    assert before <= event.occurred_at <= datetime.now(UTC)
+    assert event.occurred_at == at
     assert event.payload is order_created
 
 

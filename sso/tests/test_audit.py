@@ -7,9 +7,15 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 
+#: The audit log's clock in this test (travelled, ticking): "since"/"until" are around it.
+AT = datetime(2026, 10, 20, 4, tzinfo=UTC)
+
+
+@time_machine.travel(AT, tick=True)
 async def test_filters_pages_and_export(admin: Any) -> None:
-    started = datetime.now(UTC) - timedelta(seconds=1)
+    started = AT - timedelta(seconds=1)
     head = await admin.institution("agency")
     branch = await admin.institution("agency", head)
     other = await admin.institution("agency")

@@ -118,9 +118,29 @@ async def test_demo_data_is_idempotent(admin: Any, db: Any) -> None:
     )
     # The branch opens its head office's own insurance system; finance is the platform's.
     assert {e["code"]: e["launch_url"] for e in entries["entries"]} == {
-        "insurance": "https://bs.huacheng.example/",
+        "insurance": "http://127.0.0.1:8108/huacheng/",  # the tenant entry system
         "finance": "/console/finance",
     }
     operator = await db.scalar(select(User).where(User.username == "platform.admin"))
     access = await admin.call("GET", f"/v1/admin/users/{operator.id}/access")
     assert access["platform_operator"] is True
+
+
+async def test_demo_has_two_platform_operators_and_agency_roles_without_operator_books(
+    admin: Any, db: Any
+) -> None:
+    async with db.services() as services:
+        await load_demo_data(services.session, db.app.state.messaging.outbox, services.settings)
+    # Payment approval needs an approver other than the requester: the demo has a second one.
+    for username in ("platform.admin", "platform.finance"):
+        user = await db.scalar(select(User).where(User.username == username))
+        access = await admin.call("GET", f"/v1/admin/users/{user.id}/access")
+        assert access["platform_operator"] is True, username
+    staff = await db.scalar(select(User).where(User.username == "huacheng.staff"))
+    access = await admin.call("GET", f"/v1/admin/users/{staff.id}/access")
+    held = set(access["functions"]["finance"])
+    # The platform's own books are answered for operators only: not in an agency's roles.
+    assert "finance.invoice.query" in held
+    assert not held & {"finance.bank_statement.query", "finance.channel_reconciliation.query",
+                       "finance.fund_transfer.query"}  # fmt: skip
+    assert access["platform_operator"] is False

@@ -7,14 +7,13 @@ import asyncio
 import os
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from sso.clients.models import Client
-from sso.db import utcnow
 from sso.oidc.models import RevokedToken
 
 
@@ -118,7 +117,7 @@ async def test_register_client_refusals_write_nothing(
 
 
 async def test_purge_tokens_command(database_url: str, db: Any) -> None:
-    long_ago = utcnow() - timedelta(days=3)
+    long_ago = datetime(2026, 9, 1, tzinfo=UTC)  # before any run, so past the 1-day keep
     async with db.sessionmaker() as session:
         session.add(RevokedToken(jti=f"gone-{uuid.uuid4().hex}", expires_at=long_ago,
                                  revoked_at=long_ago, reason="revoked"))  # fmt: skip

@@ -10,8 +10,8 @@ import hashlib
 import hmac
 import json
 import re
-import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +29,10 @@ from servicekit.settings import ServiceSettings
 
 ISSUER = "http://testserver"
 PASSWORD = "Correct-Horse-9"
+#: Fixed instants instead of the wall clock: LONG_AGO is before any run; the purge runs at
+#: PURGE_AT, after LONG_AGO and before anything the run itself writes expires.
+LONG_AGO = datetime(2026, 9, 1, tzinfo=UTC)
+PURGE_AT = datetime(2026, 10, 20, 4, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -190,6 +194,7 @@ async def test_code_pkce_sso_refresh_userinfo_logout(world: World, db: Any) -> N
     info = await oauth.get(f"{ISSUER}/userinfo")
     assert info.status_code == 200, info.text
     assert info.json()["preferred_username"] == world.user["username"]
+    assert info.json()["org_name"] == world.org["name"]  # what a tenant's system shows
 
     # SSO: the public client's /authorize completes from the session cookie, no password
     spa = world.oauth(world.spa, scope="openid", code_challenge_method="S256")
@@ -498,7 +503,7 @@ async def test_forged_expired_and_foreign_tokens_refused(world: World, db: Any) 
             return f"{head}.{payload}."
         return f"{head}.{payload}.{b64(hmac.new(key, signing_input, hashlib.sha256).digest())}"
 
-    now = int(time.time())
+    now = int(LONG_AGO.timestamp())  # a token that expired long before any run of the suite
     base = jwt.decode(token["access_token"], await world.jwks())
     async with db.services() as services:
         expired = await services.keys.sign(
@@ -698,7 +703,6 @@ async def test_purge_keeps_what_still_matters(world: World, db: Any) -> None:
     a live family keeps its used tokens, so presenting one again still revokes the family."""
     from datetime import timedelta
 
-    from sso.db import utcnow
     from sso.oidc.models import AuthorizationCode, BrowserSession, RefreshToken, RevokedToken
 
     _, token, _ = await world.code_login(world.bff)
@@ -706,7 +710,8 @@ async def test_purge_keeps_what_still_matters(world: World, db: Any) -> None:
     rotated = (await _refresh(world, world.bff, live_used)).json()
     world.browser.cookies.clear()  # another browser session for the family that will die
     _, dead_token, _ = await world.code_login(world.bff)
-    long_ago = utcnow() - timedelta(days=30)
+    # The purge runs at PURGE_AT (its `now`), not the wall clock; LONG_AGO is before it.
+    long_ago = LONG_AGO
     async with db.sessionmaker() as session:
         dead = (
             await session.execute(
@@ -725,12 +730,12 @@ async def test_purge_keeps_what_still_matters(world: World, db: Any) -> None:
                 code.expires_at = long_ago
         session.add(RevokedToken(jti=f"old-{uuid.uuid4().hex}", expires_at=long_ago,
                                  revoked_at=long_ago, reason="revoked"))  # fmt: skip
-        session.add(RevokedToken(jti=f"new-{uuid.uuid4().hex}", expires_at=utcnow()
-                                 + timedelta(minutes=5), revoked_at=utcnow(), reason="revoked"))  # fmt: skip
+        session.add(RevokedToken(jti=f"new-{uuid.uuid4().hex}", expires_at=PURGE_AT
+                                 + timedelta(minutes=5), revoked_at=PURGE_AT, reason="revoked"))  # fmt: skip
         await session.commit()
     codes_before = await db.count(AuthorizationCode)
     async with db.services() as services:
-        counts = await services.oidc.purge(timedelta(days=1))
+        counts = await services.oidc.purge(timedelta(days=1), now=PURGE_AT)
     assert counts["refresh tokens"] >= 1 and counts["browser sessions"] >= 1
     assert counts["authorization codes"] >= 1 and counts["revoked access tokens"] >= 1
     assert await db.count(AuthorizationCode) == codes_before - counts["authorization codes"]

@@ -8,7 +8,7 @@ import App from './App.vue'
 import { createAppRouter } from './router'
 import { i18n } from './i18n'
 import { configureClient } from './api/client'
-import { describeProblem } from './api/messages'
+import { describeFieldError, describeProblem, fieldLabel } from './api/messages'
 
 const app = createApp(App)
 app.use(createPinia())
@@ -19,6 +19,8 @@ for (const [name, component] of Object.entries(Icons)) app.component(name, compo
 configureClient({
   notifyError: (message) => ElMessage({ type: 'error', message, showClose: true, duration: 6000 }),
   describe: describeProblem,
+  describeField: describeFieldError,
+  fieldLabel,
 })
 
 document.documentElement.lang = i18n.global.locale.value

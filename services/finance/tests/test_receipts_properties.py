@@ -32,6 +32,9 @@ from servicekit.auth import Principal
 from servicekit.errors import ProblemError
 from shared_schemas import Money
 
+#: When the rows these tests write directly were recorded (fixed: no wall clock in tests).
+RECORDED_AT = datetime(2026, 10, 20, 4, tzinfo=UTC)
+
 
 def load_support() -> ModuleType:
     name, path = "cash_support", Path(__file__).parent / "samples" / "cash_support.py"
@@ -100,7 +103,7 @@ async def _bank_account(app: FastAPI) -> str:
                 legal_entity="technology_company",
                 ledger_account="1002",
                 created_by="prop",
-                created_at=datetime.now(UTC),
+                created_at=RECORDED_AT,
             )
         )
     return number
@@ -184,7 +187,7 @@ async def test_allocated_never_exceeds_received_and_the_books_balance(
 
 
 def _receipt_row(rid: uuid.UUID, account: str, n: int, fen: int, memo: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = RECORDED_AT
     return {
         "id": rid,
         "receipt_no": f"{account}:{n}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,9 @@ from orders.exports.models import ExportJob
 from orders.imports.models import ImportJob
 from orders.jobs.sweeper import sweep
 from orders.order.service import OrderService
+
+#: Finished before any run of the suite: past a 1-hour retention whenever the sweep runs.
+LONG_AGO = datetime(2026, 10, 20, 4, tzinfo=UTC)
 
 HEADER = "category,direction,customer_org_id,amount,source_service,source_ref"
 
@@ -104,7 +107,7 @@ async def test_an_export_cut_off_starts_over_and_old_files_expire(
     # Within the retention period the file stays; after it, it goes and the job says so.
     kept = await _sweep(app, monkeypatch, export_retention_hours=1)
     assert job_id not in kept.exports_expired
-    await _set(app, ExportJob, job_id, finished_at=datetime.now(UTC) - timedelta(hours=2))
+    await _set(app, ExportJob, job_id, finished_at=LONG_AGO)
     expired = await _sweep(app, monkeypatch, export_retention_hours=1)
     assert job_id in expired.exports_expired
     assert not (tmp_path / f"{job_id}.xlsx").exists()

@@ -5,13 +5,23 @@ Each test uses institutions of its own, so the orders other tests made do not sh
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+#: Orders are created on this (travelled, ticking) clock: noon in Shanghai, so "created today"
+#: is the same day whenever the suite runs.
+NOW = datetime(2026, 11, 20, 4, tzinfo=UTC)
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 async def _list(api: Any, org: uuid.UUID | None = None, headers: Any = None, **params: Any) -> Any:

@@ -6,9 +6,10 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
-from shared_schemas import Money
+from shared_schemas import Money, RedInvoiceReason
 
 
 async def _deal(
@@ -62,13 +63,21 @@ async def test_preview_then_bill_the_closed_deals_once(api: Any, db: Any) -> Non
     assert settlement["order_ids"] == [o["id"] for o in listed]
     billing = settlement["billing_order"]
     assert settlement["list_no"] == "SL" + billing["order_no"][2:]
+    # The list is the billing order's (and its created deals') reconciliation: ready for
+    # finance's application without a person's 对账.
     assert (billing["direction"], billing["amount"], billing["status"]) == (
         "receivable",
         "100.03",
-        "created",
+        "reconciled",
     )
     assert [line["amount"] for line in billing["lines"]] == ["0.01", "0.02", "100.00"]
-    assert len(billing["trajectory"]) == 1
+    assert [(s["from_status"], s["to_status"]) for s in billing["trajectory"]] == [
+        (None, "created"),
+        ("created", "reconciled"),
+    ]
+    assert billing["trajectory"][1]["note"] == f"结算清单 {settlement['list_no']}"
+    for deal in listed:
+        assert (await api.get(deal["id"], org))["status"] == "reconciled"
 
     async with db.sessionmaker() as session:
         rows = await session.execute(
@@ -116,3 +125,114 @@ async def test_selection_errors(api: Any) -> None:
         headers=api.headers(api.org_b, subject="clerk-b"),
     )
     assert (other.status_code, other.json()["code"]) == (403, "org_not_visible")
+
+
+async def _listed(
+    api: Any, amounts: list[str]
+) -> tuple[uuid.UUID, dict[str, Any], list[dict[str, Any]]]:
+    org = uuid.uuid4()  # its own institution: the database is shared by the module's tests
+    deals = [
+        await api.create(org, amount=a, sign_date=f"2026-11-{i + 1:02d}")
+        for i, a in enumerate(amounts)
+    ]
+    created = await api.client.post(
+        "/v1/orders/settlement-lists",
+        json={
+            "customer_org_id": str(org),
+            "category": "risk_assessment",
+            "sign_date_from": "2026-11-01",
+            "sign_date_to": "2026-11-30",
+        },
+        headers=api.headers(org),
+    )
+    assert created.status_code == 201, created.text
+    return org, created.json()["billing_order"], deals
+
+
+def _path(order: dict[str, Any]) -> list[str]:
+    return [s["to_status"] for s in order["trajectory"]]
+
+
+BILLED = ["created", "reconciled", "invoice_applied", "invoiced", "settled", "closed"]
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["one-batch", "one-at-a-time"])
+async def test_finance_events_alone_take_the_list_and_its_deals_to_closed(
+    batched: bool, api: Any, finance: Any
+) -> None:
+    org, billing, deals = await _listed(api, ["1200.00", "1200.00", "1200.00"])
+    whole = [(billing["id"], "3600.00")]
+    application = uuid.uuid4()
+    events = [
+        finance.applied(whole, application),
+        finance.issued(whole, application_id=application),
+        finance.allocated(whole),
+    ]
+    if batched:
+        await finance.deliver(*events)
+    else:
+        for event in events:
+            await finance.deliver(event)
+
+    after = await api.get(billing["id"], org)
+    assert (after["status"], after["invoiced_amount"], after["settled_amount"]) == (
+        "closed", "3600.00", "3600.00",
+    )  # fmt: skip
+    assert _path(after) == BILLED
+    assert {r["outcome"] for r in after["finance_records"]} == {"moved"}
+    for deal in deals:
+        d = await api.get(deal["id"], org)
+        # Each deal shows it was billed: its own steps, caused by finance's events on the list.
+        assert (d["status"], d["invoiced_amount"], d["settled_amount"]) == (
+            "closed", "1200.00", "1200.00",
+        )  # fmt: skip
+        assert _path(d) == BILLED
+        assert [s["cause"] for s in d["trajectory"][2:]] == [
+            str(events[0].event_id), str(events[1].event_id),
+            str(events[2].event_id), str(events[2].event_id),
+        ]  # fmt: skip
+        assert "结算清单 SL" in d["trajectory"][2]["note"]
+        assert {r["outcome"] for r in d["finance_records"]} == {"moved"}
+
+
+async def test_a_partial_red_letter_lowers_what_the_list_and_its_last_deals_owe(
+    api: Any, finance: Any
+) -> None:
+    org, billing, deals = await _listed(api, ["1200.00", "1200.00", "1200.00"])
+    whole = [(billing["id"], "3600.00")]
+    application = uuid.uuid4()
+    await finance.deliver(
+        finance.applied(whole, application), finance.issued(whole, application_id=application)
+    )
+    # ¥600 销售折让: the list owes ¥3,000; the allowance comes off the last deal.
+    await finance.deliver(finance.reversed([(billing["id"], "600.00")],
+                                           RedInvoiceReason.sales_allowance))  # fmt: skip
+    owing = await api.get(billing["id"], org)
+    assert (owing["status"], owing["outstanding_amount"]) == ("invoiced", "3000.00")
+    await finance.deliver(finance.allocated([(billing["id"], "3000.00")]))
+
+    after = await api.get(billing["id"], org)
+    assert (after["status"], after["invoiced_amount"], after["settled_amount"]) == (
+        "closed", "3000.00", "3000.00",
+    )  # fmt: skip
+    assert after["outstanding_amount"] == "0.00"
+    amounts = [
+        (d["status"], d["invoiced_amount"], d["settled_amount"])
+        for d in [await api.get(deal["id"], org) for deal in deals]
+    ]
+    assert amounts == [
+        ("closed", "1200.00", "1200.00"),
+        ("closed", "1200.00", "1200.00"),
+        ("closed", "600.00", "600.00"),
+    ]
+
+
+async def test_a_rejected_list_application_returns_the_deals_to_reconciled(
+    api: Any, finance: Any
+) -> None:
+    org, billing, deals = await _listed(api, ["10.00", "20.00"])
+    await finance.deliver(finance.applied([(billing["id"], "30.00")]))
+    assert (await api.get(deals[1]["id"], org))["status"] == "invoice_applied"
+    await finance.deliver(finance.rejected([(billing["id"], "30.00")]))
+    for order in (billing, *deals):
+        assert (await api.get(order["id"], org))["status"] == "reconciled"

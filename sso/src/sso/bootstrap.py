@@ -65,15 +65,20 @@ async def ensure_role(
     *,
     platform_operator: bool = False,
     entries: set[str] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> Role:
     """The institution's role with this code, created if missing with every function the
-    institution holds (of `entries` only, if given)."""
+    institution holds (of `entries` only, if given; never those in `exclude`)."""
     existing = await services.roles.repo.by_code(institution.id, code)
     if existing is not None:
         return existing
     catalogue = await services.catalogue.current()
     held = await services.entitlements.effective_functions(institution.id, catalogue)
-    functions = sorted(f for f in held if entries is None or catalogue.entry_of(f) in entries)
+    functions = sorted(
+        f
+        for f in held
+        if (entries is None or catalogue.entry_of(f) in entries) and f not in exclude
+    )
     made = await services.roles.create(
         RoleCreate(
             institution_id=institution.id,

@@ -40,6 +40,10 @@ class Settings(ServiceSettings):
     #: Path of the session and CSRF cookies (as the browser sees sso: `/auth` behind the gateway).
     session_cookie_path: str = "/"
 
+    #: Demo data only: where `make run`'s tenant entry system (tenantentry/, port 8108) answers;
+    #: 华成's and 云鹰's insurance entries open `<this>/huacheng/` and `<this>/yunying/`.
+    demo_tenant_entry_url: str = "http://127.0.0.1:8108"
+
     # -- password hashing (argon2id) --------------------------------------------------------------
     #: Memory per hash in KiB (19456 = 19 MiB, the OWASP minimum; more is stronger and slower).
     argon2_memory_kib: int = Field(default=OWASP_ARGON2_MEMORY_KIB, ge=8)

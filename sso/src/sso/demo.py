@@ -35,8 +35,22 @@ DEMO_STAFF_PASSWORD = "Demo-Staff-2026"
 #: Demo only (sso/README.md): the secrets of the demo's confidential OIDC clients.
 DEMO_GATEWAY_SECRET = "demo-gateway-bff-secret"
 DEMO_PARTNER_SECRET = "demo-huacheng-partner-secret"
+#: Demo only: the tenant systems' client secrets (tenantentry/ signs in with them).
+DEMO_TENANT_SECRETS = {
+    "huacheng-insurance": "demo-huacheng-insurance-secret",
+    "yunying-core": "demo-yunying-core-secret",
+}
 
 _BUSINESS = {"insurance", "risk", "valueadd", "orders", "finance"}
+#: Finance functions whose pages are the platform's own books (its bank accounts and
+#: statements, payment-channel bills, fund transfers): finance answers them for platform
+#: operators only, so the other institutions' demo roles do not hold them and their menus do
+#: not offer pages that would only refuse.
+OPERATOR_ONLY_FUNCTIONS = frozenset({
+    "finance.bank_statement.query", "finance.bank_statement.import",
+    "finance.channel_reconciliation.query", "finance.channel_reconciliation.run",
+    "finance.fund_transfer.query",
+})  # fmt: skip
 
 
 def demo_org_id(slug: str) -> uuid.UUID:
@@ -53,7 +67,7 @@ class DemoInstitution:
     region: tuple[str, str]
     users: str  # username prefix: <users>.admin, <users>.staff
     parent: str | None = None
-    #: (client id, client name, the tenant's own system) for its insurance entry
+    #: (client id, client name, its path on the tenant entry system) for its insurance entry
     own_insurance_system: tuple[str, str, str] | None = None
 
 
@@ -62,14 +76,12 @@ DEMO_INSTITUTIONS = (
                     ("110000", "110100"), "platform"),
     DemoInstitution("agency-huacheng", "HUACHENG", "华成保险代理有限公司", OrgType.agency,
                     ("440000", "440100"), "huacheng",
-                    own_insurance_system=("huacheng-insurance", "华成保险管理系统",
-                                          "https://bs.huacheng.example/")),
+                    own_insurance_system=("huacheng-insurance", "华成保险管理系统", "huacheng/")),
     DemoInstitution("agency-huacheng-shenzhen", "HUACHENG-SZ", "华成保险代理深圳分公司",
                     OrgType.agency, ("440000", "440300"), "huacheng.sz", parent="HUACHENG"),
     DemoInstitution("insurtech-yunying", "YUNYING", "云鹰保险技术服务有限公司",
                     OrgType.insurtech_service, ("330000", "330100"), "yunying",
-                    own_insurance_system=("yunying-core", "云鹰核心业务系统",
-                                          "https://core.yunying.example/")),
+                    own_insurance_system=("yunying-core", "云鹰核心业务系统", "yunying/")),
     DemoInstitution("mall-chexiang", "CHEXIANG", "车享商城", OrgType.mall, ("310000", "310100"),
                     "chexiang"),
 )  # fmt: skip
@@ -81,6 +93,7 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
     actor = Actor.system("demo-data")
     # The gateway as browsers see it: sso sits behind it at /auth (http://127.0.0.1:8000 by default).
     gateway = settings.issuer.removesuffix("/auth").rstrip("/")
+    tenant_entry = settings.demo_tenant_entry_url.rstrip("/")
     made: dict[str, Institution] = {}
     for demo in DEMO_INSTITUTIONS:
         parent = made[demo.parent] if demo.parent else None
@@ -119,23 +132,34 @@ async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: Servic
                 ),
             )  # fmt: skip
         if demo.own_insurance_system is not None:
-            await _own_insurance_system(services, institution, *demo.own_insurance_system, actor)
+            client_id, name, path = demo.own_insurance_system
+            await _own_insurance_system(
+                services, institution, client_id, name, f"{tenant_entry}/{path}", actor
+            )
         if parent is not None:  # a branch opens its head office's system
             head = next(d for d in DEMO_INSTITUTIONS if d.code == demo.parent)
             if head.own_insurance_system is not None:
-                await _insurance_target(services, institution, head.own_insurance_system[2], actor)
+                url = f"{tenant_entry}/{head.own_insurance_system[2]}"
+                await _insurance_target(services, institution, url, actor)
         operator = demo.type is OrgType.technology
+        kept_back = frozenset() if operator else OPERATOR_ONLY_FUNCTIONS
         admin = await ensure_role(
-            services, institution, "admin", "机构管理员 Administrator", actor,
-            platform_operator=operator,
+            services, institution, "admin", "机构管理员", actor,
+            platform_operator=operator, exclude=kept_back,
         )  # fmt: skip
         staff = await ensure_role(
-            services, institution, "staff", "业务人员 Staff", actor, entries=_BUSINESS
-        )
-        for suffix, role_id, password, name in (
+            services, institution, "staff", "业务人员", actor, entries=_BUSINESS,
+            exclude=kept_back,
+        )  # fmt: skip
+        users = [
             ("admin", admin.id, DEMO_ADMIN_PASSWORD, f"{demo.name} 管理员"),
             ("staff", staff.id, DEMO_STAFF_PASSWORD, f"{demo.name} 业务员"),
-        ):
+        ]
+        if operator:
+            # A second platform operator: a payment request needs an approver other than its
+            # requester (self-approval is refused), so the demo can take one through.
+            users.append(("finance", admin.id, DEMO_ADMIN_PASSWORD, "科技公司 财务复核员"))
+        for suffix, role_id, password, name in users:
             username = f"{demo.users}.{suffix}"
             if await services.users.repo.by_username(username) is None:
                 await services.users.create(
@@ -168,15 +192,27 @@ async def _own_insurance_system(
     url: str,
     actor: Actor,
 ) -> None:
-    if await services.clients.repo.by_client_id(client_id) is None:
-        await services.clients.create(
+    secret = DEMO_TENANT_SECRETS[client_id]
+    redirect = f"{url}oidc/callback"
+    origin = "/".join(url.split("/")[:3])
+    existing = await services.clients.repo.by_client_id(client_id)
+    if existing is None:
+        await _demo_client(
+            services, institution, actor, secret,
             ClientCreate(
                 client_id=client_id, name=name, type=ClientType.confidential,
-                institution_id=institution.id, redirect_uris=[f"{url}oidc/callback"],
-                allowed_origins=[url.rstrip("/")],
+                institution_id=institution.id, redirect_uris=[redirect],
+                allowed_origins=[origin],
             ),
-            actor,
         )  # fmt: skip
+    elif existing.redirect_uris != [redirect]:
+        # A demo database from before the tenant entry system (https://….example hosts): the
+        # client moves to it (demo only, so written here rather than through the admin API,
+        # which refuses to drop an origin an entitlement still targets).
+        existing.redirect_uris, existing.allowed_origins = [redirect], [origin]
+        existing.secret_hash = hash_secret(secret)
+        await services.clients.repo.flush()
+        services.clients.repo.forget_cached(client_id)
     await _insurance_target(services, institution, url, actor)
 
 

@@ -55,7 +55,7 @@ export function mapFieldErrors(errors: ProblemFieldError[]): Record<string, stri
   const out: Record<string, string> = {}
   for (const e of errors) {
     const key = formField(e.field)
-    if (!(key in out)) out[key] = e.message
+    if (!(key in out)) out[key] = hooks.describeField(e)
   }
   return out
 }
@@ -84,6 +84,10 @@ export interface ClientHooks {
   notifyError: (message: string) => void
   /** Plain words for a problem's code (i18n); null: use the server's detail. */
   describe: (problem: Problem) => string | null
+  /** Plain words for one field error (i18n); default: the server's message. */
+  describeField: (error: ProblemFieldError) => string
+  /** A field path as people name it (i18n); default: the path. */
+  fieldLabel: (field: string) => string
 }
 
 const hooks: ClientHooks = {
@@ -92,6 +96,8 @@ const hooks: ClientHooks = {
   currentPath: () => window.location.pathname + window.location.search + window.location.hash,
   notifyError: (message) => console.error(message),
   describe: () => null,
+  describeField: (error) => error.message,
+  fieldLabel: (field) => field,
 }
 
 export function configureClient(overrides: Partial<ClientHooks>): void {
@@ -158,7 +164,7 @@ function messageOf(problem: Problem): string {
   if (problem.errors?.length) {
     const fields = problem.errors
       .slice(0, 3)
-      .map((e) => `${formField(e.field) || '—'}: ${e.message}`)
+      .map((e) => `${hooks.fieldLabel(formField(e.field)) || '—'}: ${hooks.describeField(e)}`)
       .join('; ')
     message = `${message} (${fields})`
   }

@@ -5,6 +5,7 @@ const base = '/api/finance/v1'
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 export interface Buyer { name: string; tax_id: string; address?: string | null; bank_account?: string | null }
+export interface BuyerRecord extends Buyer { customer_org_id: string; updated_by: string; updated_at: string }
 export interface ApplicationLine { line_no: number; order_id: string; description: string; tax_code: string; tax_rate: string; amount: string; tax: string }
 export interface Invoice {
   id: string; invoice_no: string; kind: 'blue' | 'red'; application_id: string; original_invoice_id: string | null
@@ -84,6 +85,9 @@ export const financeApi = {
   issue: (id: string, body: Record<string, unknown>) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/issue`, body, { notify: false }),
   reject: (id: string, reason: string) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/reject`, { reason }),
   withdraw: (id: string, reason: string) => api.post<InvoiceApplication>(`${base}/invoices/applications/${id}/withdraw`, { reason }),
+  buyers: () => api.get<BuyerRecord[]>(`${base}/invoices/buyers`),
+  buyer: (orgId: string) => api.get<BuyerRecord>(`${base}/invoices/buyers/${orgId}`, { notify: false }),
+  saveBuyer: (orgId: string, body: Buyer) => api.put<BuyerRecord>(`${base}/invoices/buyers/${orgId}`, body, { notify: false }),
   redLetter: (invoiceId: string, body: Record<string, unknown>) => api.post<Invoice>(`${base}/invoices/${invoiceId}/red-letters`, body, { notify: false }),
 
   bankAccounts: () => api.get<BankAccount[]>(`${base}/bank-accounts`),

@@ -22,9 +22,10 @@ const en: Messages = {
       list: 'Orders', detail: 'Order', settlement: 'Settlement lists', analysis: 'Analysis',
       imports: 'Import orders', exports: 'Export orders',
     },
+    risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',
-      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement',
+      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement', buyers: 'Invoicing details',
     },
   },
   portal: {
@@ -179,6 +180,7 @@ const en: Messages = {
     notReady: 'The finance API does not offer this yet.',
     legalEntity: 'Seller', customer: 'Customer', status: 'Status', amount: 'Amount', tax: 'Tax', note: 'Note',
     invoice: {
+      buyerHint: 'The institution\'s saved invoicing details by default; change the buyer of this invoice here.', noBuyer: 'The institution has no invoicing details yet; give the buyer.', editBuyer: 'Edit invoicing details', updated: 'Last changed',
       applicationNo: 'Application no.', invoiceType: 'Invoice type', buyer: 'Buyer', buyerName: 'Name', taxId: 'Tax id',
       address: 'Address, phone', bankAccount: 'Bank and account', apply: 'Apply for invoice', issue: 'Issue', reject: 'Reject', withdraw: 'Withdraw',
       redLetter: 'Red-letter', invoiceNo: 'Invoice no.', issueDate: 'Issue date', reason: 'Reason', reversed: 'Reversed', kind: 'Kind',

@@ -20,9 +20,10 @@ const zhCN = {
       list: '订单管理', detail: '订单详情', settlement: '结算清单', analysis: '订单分析',
       imports: '订单导入', exports: '订单导出',
     },
+    risk: { requests: '评估单', detail: '评估单详情', scorecards: '评分卡', exports: '评估单导出', reconciliation: '保司对账' },
     finance: {
       invoices: '发票管理', statements: '银行流水', matching: '流水匹配', payments: '付款申请管理',
-      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询',
+      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询', buyers: '开票信息',
     },
   },
   portal: {
@@ -177,6 +178,7 @@ const zhCN = {
     notReady: '财务接口尚未提供此功能。',
     legalEntity: '销售主体', customer: '客户机构', status: '状态', amount: '金额', tax: '税额', note: '备注',
     invoice: {
+      buyerHint: '默认使用该机构保存的开票信息，可在此修改本张发票的购买方。', noBuyer: '该机构尚未保存开票信息，请填写购买方。', editBuyer: '编辑开票信息', updated: '最后修改',
       applicationNo: '申请单号', invoiceType: '发票类型', buyer: '购买方', buyerName: '名称', taxId: '纳税人识别号',
       address: '地址、电话', bankAccount: '开户行及账号', apply: '开票申请', issue: '开票', reject: '驳回', withdraw: '撤回',
       redLetter: '红冲', invoiceNo: '发票号码', issueDate: '开票日期', reason: '原因', reversed: '已红冲', kind: '类型',

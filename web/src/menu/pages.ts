@@ -41,8 +41,16 @@ export const consolePages: ConsolePage[] = [
   { name: 'orders-imports', path: 'imports', entry: 'orders', title: 'menu.orders.imports', requires: ['orders.order.create'], icon: 'Upload', component: () => import('@/views/orders/ImportsPage.vue') },
   { name: 'orders-exports', path: 'exports', entry: 'orders', title: 'menu.orders.exports', requires: ['orders.order.query'], icon: 'Download', component: () => import('@/views/orders/ExportsPage.vue') },
 
+  // Risk assessment (风险评估, entry `risk`)
+  { name: 'risk-requests', path: 'requests', entry: 'risk', title: 'menu.risk.requests', requires: ['risk.form.query'], icon: 'Document', component: () => import('@/views/risk/RequestsPage.vue') },
+  { name: 'risk-request-detail', path: 'requests/:id', entry: 'risk', title: 'menu.risk.detail', requires: ['risk.form.query', 'risk.assessment.query'], menu: false, component: () => import('@/views/risk/RequestDetailPage.vue') },
+  { name: 'risk-scorecards', path: 'scorecards', entry: 'risk', title: 'menu.risk.scorecards', requires: ['risk.scorecard.query'], icon: 'DataAnalysis', component: () => import('@/views/risk/ScorecardsPage.vue') },
+  { name: 'risk-exports', path: 'exports', entry: 'risk', title: 'menu.risk.exports', requires: ['risk.export.query', 'risk.export.create'], icon: 'Download', component: () => import('@/views/risk/ExportsPage.vue') },
+  { name: 'risk-reconciliation', path: 'reconciliation', entry: 'risk', title: 'menu.risk.reconciliation', requires: ['risk.reconciliation.query'], icon: 'Finished', component: () => import('@/views/risk/ReconciliationPage.vue') },
+
   // Finance (财务中心, entry `finance`)
   { name: 'finance-invoices', path: 'invoices', entry: 'finance', title: 'menu.finance.invoices', requires: ['finance.invoice.query'], icon: 'Document', component: () => import('@/views/finance/InvoicesPage.vue') },
+  { name: 'finance-buyers', path: 'buyers', entry: 'finance', title: 'menu.finance.buyers', requires: ['finance.invoice.query'], icon: 'Postcard', component: () => import('@/views/finance/BuyersPage.vue') },
   { name: 'finance-statements', path: 'bank-statements', entry: 'finance', title: 'menu.finance.statements', requires: ['finance.bank_statement.query'], icon: 'CreditCard', component: () => import('@/views/finance/StatementsPage.vue') },
   { name: 'finance-matching', path: 'matching', entry: 'finance', title: 'menu.finance.matching', requires: ['finance.allocation.query'], icon: 'Connection', component: () => import('@/views/finance/MatchingPage.vue') },
   { name: 'finance-payments', path: 'payment-requests', entry: 'finance', title: 'menu.finance.payments', requires: ['finance.payment_request.query'], icon: 'Wallet', component: () => import('@/views/finance/PaymentRequestsPage.vue') },

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import health
 from servicekit.auth import InternalTokenVerifier, JWKSCache
+from servicekit.clock import Clock
 from servicekit.db import create_engine, create_sessionmaker, unit_of_work
 from servicekit.definition import ServiceDefinition
 from servicekit.errors import install_error_handlers
@@ -25,6 +26,7 @@ def create_app(
     settings: ServiceSettings | None = None,
     *,
     token_verifier: InternalTokenVerifier | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or definition.settings_factory()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -60,6 +62,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.definition = definition
+    app.state.clock = clock or definition.clock
     app.state.token_verifier = token_verifier or InternalTokenVerifier(
         JWKSCache(settings.internal_jwks_url),
         audience=settings.service_name,
@@ -92,3 +95,13 @@ async def _outbox(request: Request) -> Outbox:  # async: no thread hop per reque
 
 
 EventOutbox = Annotated[Outbox, Depends(_outbox)]
+
+
+async def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+#: The service's clock (`ServiceDefinition.clock`, `utc_now` unless a test pinned it): code that
+#: reads "now" takes it from here, so a test sets `app.state.clock = FixedClock(...)`.
+AppClock = Annotated[Clock, Depends(_clock)]

@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.middleware import Middleware
 
+from servicekit.clock import Clock, utc_now
 from servicekit.messaging.consumer import Subscriptions
 from servicekit.messaging.outbox import Outbox
 from servicekit.messaging.tables import MessagingTables
@@ -40,6 +41,9 @@ class ServiceDefinition:
     #: Pure-ASGI middleware run inside the request-id/logging/metrics middleware (first listed
     #: is outermost), e.g. the gateway's forwarding fast path.
     middleware: Sequence[Middleware] = ()
+    #: Where the service reads "now" (`app.state.clock`, the `AppClock` dependency); tests
+    #: replace it with a `FixedClock` (create_app(..., clock=...)) instead of reading the wall.
+    clock: Clock = utc_now
 
     @classmethod
     def standard(

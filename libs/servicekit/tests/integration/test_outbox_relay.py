@@ -14,10 +14,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from servicekit.clock import FixedClock
 from servicekit.db import create_engine, create_sessionmaker, unit_of_work
 from servicekit.events import parse_event
 from servicekit.localbroker import free_port
 from servicekit.messaging import Outbox, OutboxRelay
+
+#: The purge tests' relays read this instant as "now" (FixedClock), not the wall clock.
+NOW = datetime(2026, 10, 20, 4, tzinfo=UTC)
 
 
 @asynccontextmanager
@@ -305,7 +309,7 @@ async def test_purge_deletes_only_published_rows_past_the_retention(
         await session.execute(
             tables.outbox.update()
             .where(tables.outbox.c.event_id == sent.event_id)
-            .values(published_at=datetime.now(UTC) - timedelta(hours=2))
+            .values(published_at=NOW - timedelta(hours=2))
         )
     keep_a_day = OutboxRelay(
         engine=engine,
@@ -315,6 +319,7 @@ async def test_purge_deletes_only_published_rows_past_the_retention(
         bootstrap_servers="unused:9092",
         idempotent=False,
         retention_hours=24,
+        clock=FixedClock(NOW),
     )
     await keep_a_day.purge_published()
     assert len(await outbox_rows(sessionmaker, tables, [sent, pending])) == 2
@@ -326,6 +331,7 @@ async def test_purge_deletes_only_published_rows_past_the_retention(
         bootstrap_servers="unused:9092",
         idempotent=False,
         retention_hours=1,
+        clock=FixedClock(NOW),
     )
     assert await keep_an_hour.purge_published() >= 1
     rows = await outbox_rows(sessionmaker, tables, [sent, pending])
@@ -342,7 +348,7 @@ async def test_an_idle_relay_purges_at_most_once_per_interval(
     tables = service_definition.messaging_tables
     outbox = parts.outbox_to(parts.new_topic("purge-idle"))
     first, second = make_event(), make_event()
-    long_ago = datetime.now(UTC) - timedelta(hours=200)
+    long_ago = NOW - timedelta(hours=200)
     relay = OutboxRelay(
         engine=engine,
         sessionmaker=sessionmaker,
@@ -351,6 +357,7 @@ async def test_an_idle_relay_purges_at_most_once_per_interval(
         bootstrap_servers="unused:9092",
         idempotent=False,
         retention_hours=72,
+        clock=FixedClock(NOW),
     )
     for event in (first, second):
         await commit_events(sessionmaker, outbox, [event])

@@ -7,15 +7,16 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
 
 import httpx
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import APIRouter, Depends, FastAPI
@@ -39,6 +40,14 @@ from servicekit.testing.tokens import TestTokenIssuer
 ENTRY = "skunit"  # the audience the unit-test app verifies (see conftest.py)
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 CHILD = uuid.UUID("00000000-0000-4000-8000-00000000000b")
+#: Tokens are minted and verified on this (travelled, ticking) clock, not the day's.
+NOW = datetime(2026, 10, 20, 4, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def b64url(data: bytes) -> str:
@@ -46,7 +55,7 @@ def b64url(data: bytes) -> str:
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
+    now = int(NOW.timestamp())
     base: dict[str, Any] = {
         "iss": INTERNAL_ISSUER,
         "aud": ENTRY,

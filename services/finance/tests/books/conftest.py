@@ -93,7 +93,7 @@ def application_body(
 ) -> dict[str, Any]:
     return {
         "legal_entity": entity,
-        "buyer": {"name": "某保险代理有限公司", "tax_id": "91310000MA1FL0XX1X"},
+        "buyer": {"name": "某保险代理有限公司", "tax_id": "91310000MA1FL0XX1C"},
         "lines": [
             {
                 "order_id": order_id,

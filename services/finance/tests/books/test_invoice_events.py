@@ -99,7 +99,7 @@ async def test_a_settlement_list_becomes_one_application_even_when_delivered_twi
     h = books.headers(token_issuer, org)
     await client.put(
         f"/v1/invoices/buyers/{org}",
-        json={"name": "某保险公司", "tax_id": "91440300MA5EXAMPLE"},
+        json={"name": "某保险公司", "tax_id": "91440300MA5EXAMPLA"},
         headers=h,
     )
     order_id, list_id = uuid.uuid4(), uuid.uuid4()

@@ -98,7 +98,7 @@ async def test_invoices_never_exceed_orders_and_red_never_exceeds_blue(
                     made = await service.apply(
                         ApplicationWrite(
                             legal_entity=SellingEntity.agency_company,
-                            buyer=Buyer(name="买方", tax_id="91310000MA1FL0XX1X"),
+                            buyer=Buyer(name="买方", tax_id="91310000MA1FL0XX1C"),
                             lines=lines,
                         ),
                         CLERK,

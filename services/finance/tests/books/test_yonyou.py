@@ -95,7 +95,9 @@ async def test_vouchers_export_once_balanced_with_partner_codes(
     )
     assert not_operator.status_code == 403
 
-    exported = await client.post("/v1/yonyou/exports", json=body, headers=h)
+    clerk = token_issuer.headers(entry="finance", functions=["finance.report.export"], subject=str(
+        uuid.uuid4()), org_id=uuid.uuid4(), platform_operator=True, name="王会计")  # fmt: skip
+    exported = await client.post("/v1/yonyou/exports", json=body, headers=clerk)
     assert exported.status_code == 201, exported.text
     batch = exported.json()
     assert (batch["voucher_count"], batch["line_count"], batch["debit_total"]) == (3, 7, "1860.00")
@@ -106,6 +108,7 @@ async def test_vouchers_export_once_balanced_with_partner_codes(
                              "借方金额", "贷方金额", "客户编码", "供应商编码", "制单人",
                              "外部凭证号"]  # fmt: skip
     _balanced(rows)
+    assert {r["制单人"] for r in rows} == {"王会计"}  # the exporting clerk by name, not an id
     kinds = {r["外部凭证号"]: r["凭证类别"] for r in rows}
     assert kinds == {sale: "转", receipt: "收", cost: "转"}
     by_account = {(r["外部凭证号"], r["科目编码"]): r for r in rows}

@@ -92,7 +92,7 @@ async def add_order(
         outstanding_fen=fen,
         account_code="1122" if direction == "receivable" else "2202",
         source_event_id=uuid.uuid4(),
-        recorded_at=datetime.now(UTC),
+        recorded_at=datetime(2026, 10, 20, 4, tzinfo=UTC),  # fixed: no wall clock in tests
     )
     async with app.state.sessionmaker() as session, session.begin():
         session.add(item)

@@ -14,3 +14,6 @@ class Settings(ServiceSettings):
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
     )
+    #: The daily push run starts after this hour, Beijing time (-1: no scheduled runs).
+    push_hour: int = 6
+    push_check_seconds: float = 300.0

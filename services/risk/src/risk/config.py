@@ -1,10 +1,12 @@
 """Settings of risk; every variable is read with the RISK_ prefix."""
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, repo_var_dir
 
 
 class Settings(ServiceSettings):
@@ -14,3 +16,9 @@ class Settings(ServiceSettings):
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
     )
+    #: The scorecard family automatic assessment uses (its live version decides).
+    scorecard_code: str = "VEHICLE"
+    #: Where finished export files are kept.
+    export_dir: Path = Field(default_factory=lambda: repo_var_dir() / "risk-exports")
+    #: Assessments per export page (each page its own transaction, so progress moves).
+    export_page_rows: int = Field(default=500, ge=1)

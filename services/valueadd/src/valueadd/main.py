@@ -6,6 +6,8 @@ from servicekit.app import create_app as create_service_app
 from servicekit.definition import ServiceDefinition
 from valueadd.config import Settings
 from valueadd.db import Base
+from valueadd.demo import load_demo_data
+from valueadd.modules import ROUTERS
 from valueadd.subscriptions import subscriptions
 
 definition = ServiceDefinition.standard(
@@ -15,6 +17,8 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
+    routers=ROUTERS,
+    demo_data=load_demo_data,
 )
 
 

@@ -62,6 +62,10 @@ DEFAULT_PACKAGES: dict[OrgType, PackageDefault] = {
         "Mall standard",
         (
             "valueadd.mall",
+            # A merchant's profile, staff and statements (对账), and redeeming (核销) coupons.
+            "valueadd.merchant",
+            "valueadd.redemption",
+            "valueadd.statement.query",
             "valueadd.plate",
             "valueadd.tech_service",
             *admin_functions.INSTITUTION_ADMIN,

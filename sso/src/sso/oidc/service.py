@@ -656,6 +656,10 @@ class OidcService:
         }
         if "profile" in scope:
             info.update(name=user.display_name, preferred_username=user.username)
+            # The institution's name, so a tenant's own system can say where the user works.
+            institution = await self.institutions.get(user.institution_id)
+            if institution is not None:
+                info["org_name"] = institution.name
         if "email" in scope and user.email:
             info["email"] = user.email
         if "phone" in scope and user.phone:
@@ -776,12 +780,12 @@ class OidcService:
         )
 
     # -- housekeeping -----------------------------------------------------------------------------
-    async def purge(self, keep: timedelta) -> dict[str, int]:
+    async def purge(self, keep: timedelta, *, now: datetime | None = None) -> dict[str, int]:
         """Deletes what can no longer be used: codes and browser sessions expired (or ended)
         more than `keep` ago, refresh-token families wholly expired or revoked more than
         `keep` ago (a live family keeps its used tokens for reuse detection), and revoked
-        access-token rows whose tokens have expired."""
-        now = utcnow()
+        access-token rows whose tokens have expired. `now`: the wall clock unless given."""
+        now = now or utcnow()
         cutoff = now - keep
         return {
             "authorization codes": await self.repo.purge_codes(cutoff),

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
+from servicekit.clock import Clock, utc_now
 from servicekit.messaging.kafka import new_producer, started, stop_quietly
 from servicekit.messaging.tables import MessagingTables
 from servicekit.observability import metrics
@@ -42,6 +43,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.2,
         retention_hours: float = 72.0,
+        clock: Clock = utc_now,
     ) -> None:
         self._engine = engine
         self._sessionmaker = sessionmaker
@@ -52,6 +54,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retention_hours = retention_hours
+        self._clock = clock
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._lock_conn: AsyncConnection | None = None
@@ -140,7 +143,7 @@ class OutboxRelay:
                     first_error = result
                     break
                 done.append(row)
-            now = datetime.now(UTC)
+            now = self._clock()
             if done:
                 await session.execute(
                     update(t).where(t.c.id.in_([r.id for r in done])).values(published_at=now)
@@ -163,7 +166,7 @@ class OutboxRelay:
 
     async def purge_published(self) -> int:
         """Delete rows published longer ago than the retention; the broker has them."""
-        cutoff = datetime.now(UTC).timestamp() - self._retention_hours * 3600
+        cutoff = self._clock().timestamp() - self._retention_hours * 3600
         t = self._table
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(

@@ -98,6 +98,20 @@ async def withdraw(
     return await service.withdraw(application_id, body.reason, principal)
 
 
+@router.get(
+    "/buyers",
+    response_model=list[BuyerRead],
+    summary="Invoicing details (开票信息) of the institutions you may see",
+)
+async def list_buyers(service: Service, principal: Reader) -> list[BuyerRead]:
+    return await service.list_buyers(principal)
+
+
+@router.get("/buyers/{customer_org_id}", response_model=BuyerRead)
+async def get_buyer(customer_org_id: uuid.UUID, service: Service, principal: Reader) -> BuyerRead:
+    return await service.get_buyer(customer_org_id, principal)
+
+
 @router.get("/{invoice_id}", response_model=InvoiceRead)
 async def get_invoice(invoice_id: uuid.UUID, service: Service, principal: Reader) -> InvoiceRead:
     return await service.get_invoice(invoice_id, principal)
@@ -118,7 +132,8 @@ async def red_letter(
 @router.put(
     "/buyers/{customer_org_id}",
     response_model=BuyerRead,
-    summary="An institution's invoicing details, used for applications made from settlement lists",
+    summary="Save an institution's invoicing details (开票信息): the default buyer of every "
+    "application to it, settlement lists' included",
 )
 async def set_buyer(
     customer_org_id: uuid.UUID, body: Buyer, service: Service, principal: Applicant

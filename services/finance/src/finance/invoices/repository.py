@@ -51,6 +51,10 @@ class InvoiceRepository:
     async def buyer(self, customer_org_id: uuid.UUID) -> BuyerProfile | None:
         return await self.session.get(BuyerProfile, customer_org_id)
 
+    async def buyers(self, principal: Principal) -> Sequence[BuyerProfile]:
+        query = scoped(select(BuyerProfile), BuyerProfile.customer_org_id, principal)
+        return (await self.session.execute(query.order_by(BuyerProfile.name))).scalars().all()
+
     # -- applications -------------------------------------------------------------------------
 
     def _application(self) -> Select[Any]:

@@ -6,9 +6,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from stdnum.cn import uscc
 
 from finance.invoices.models import ApplicationStatus, InvoiceKind
+from finance.settlement.refs import OrderRef
 from servicekit.validation import field_error
 from shared_schemas import RedInvoiceReason, SellingEntity
 from shared_schemas.money import AmountCNY
@@ -16,7 +19,6 @@ from shared_schemas.money import AmountCNY
 #: VAT rates a Chinese invoice may carry (0 = 免税/零税率).
 VAT_RATES = (Decimal("0"), Decimal("0.01"), Decimal("0.03"), Decimal("0.05"), Decimal("0.06"),
              Decimal("0.09"), Decimal("0.13"))  # fmt: skip
-TAX_ID = r"^[0-9A-Z]{15,20}$"  # 统一社会信用代码 (18) or an older taxpayer id
 INVOICE_NO = r"^[0-9]{20}$"  # 全面数字化电子发票号码
 
 
@@ -30,24 +32,48 @@ class Buyer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    tax_id: str = Field(pattern=TAX_ID, description="统一社会信用代码/纳税人识别号")
+    name: str = Field(min_length=1, max_length=200, description="购买方名称")
+    tax_id: str = Field(
+        min_length=1, max_length=20, description="统一社会信用代码 (18 characters, check digit)"
+    )
     address: str | None = Field(default=None, max_length=300, description="地址、电话")
     bank_account: str | None = Field(default=None, max_length=300, description="开户行及账号")
 
+    @field_validator("name", "address", "bank_account")
+    @classmethod
+    def _trimmed(cls, value: str | None) -> str | None:
+        return None if value is None else (value.strip() or None)
 
-class BuyerRead(Buyer):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    @field_validator("tax_id")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        # Since 2015 a buyer's tax id is its 统一社会信用代码 (GB 32100): python-stdnum checks
+        # its structure and check digit, so a mistyped code is refused before it is printed.
+        compact = uscc.compact(value)
+        if not uscc.is_valid(compact):
+            raise PydanticCustomError(
+                "tax_id_invalid", "not a valid unified social credit code (统一社会信用代码)"
+            )
+        return compact
+
+
+class BuyerRead(BaseModel):
+    """An institution's invoicing details (开票信息) as stored: who changed them last, when."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     customer_org_id: uuid.UUID
+    name: str
+    tax_id: str
+    address: str | None
+    bank_account: str | None
     updated_by: str
     updated_at: datetime
 
 
-class ApplicationLineWrite(BaseModel):
+class ApplicationLineWrite(OrderRef):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: uuid.UUID
     description: str = Field(min_length=1, max_length=200, examples=["信息技术服务费"])
     tax_code: str = Field(pattern=r"^[0-9]{19}$", description="税收分类编码, 19 digits.")
     tax_rate: Decimal = Field(examples=["0.06"], description="One of 0, 0.01 … 0.13.")
@@ -59,7 +85,10 @@ class ApplicationWrite(BaseModel):
 
     legal_entity: SellingEntity = Field(description="The seller issuing the invoice (销售方).")
     invoice_type: InvoiceType = InvoiceType.vat_normal
-    buyer: Buyer
+    buyer: Buyer | None = Field(
+        default=None,
+        description="Omitted: the institution's invoicing details (PUT /v1/invoices/buyers/…).",
+    )
     lines: list[ApplicationLineWrite] = Field(min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=300)
 
@@ -70,8 +99,10 @@ class ApplicationWrite(BaseModel):
                 raise field_error("ApplicationWrite", ("lines", i, "tax_rate"), "vat_rate",
                                   f"tax_rate must be one of {', '.join(map(str, VAT_RATES))}",
                                   str(line.tax_rate))  # fmt: skip
-        if self.invoice_type is InvoiceType.vat_special and not (
-            self.buyer.address and self.buyer.bank_account
+        if (
+            self.invoice_type is InvoiceType.vat_special
+            and self.buyer is not None
+            and not (self.buyer.address and self.buyer.bank_account)
         ):
             raise field_error("ApplicationWrite", ("buyer", "bank_account"), "required",
                               "a special VAT invoice needs the buyer's address and bank account",
@@ -91,7 +122,9 @@ class IssueWrite(BaseModel):
     invoice_no: str = Field(pattern=INVOICE_NO, description="The 20-digit invoice number.")
     issue_date: date
     buyer: Buyer | None = Field(
-        default=None, description="Completes an application made without buyer details."
+        default=None,
+        description="The buyer printed on the invoice; omitted: the application's, else the "
+        "institution's invoicing details.",
     )
 
 

@@ -47,6 +47,7 @@ from finance.ledger import posting
 from finance.ledger.posting import PostingLine, today_shanghai
 from finance.ledger.repository import LedgerRepository
 from finance.settlement.models import SettlementItem
+from finance.settlement.refs import resolve_order_ids
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from servicekit.messaging import Outbox
@@ -65,6 +66,7 @@ from shared_schemas import (
     SettlementListCreatedV1,
     new_event,
 )
+from shared_schemas.owed import amount_owed
 
 log = logging.getLogger("finance.invoices")
 
@@ -117,19 +119,27 @@ class InvoiceService:
     # -- applying -----------------------------------------------------------------------------
 
     async def apply(self, data: ApplicationWrite, principal: Principal) -> ApplicationRead:
+        order_ids = await resolve_order_ids(self.repo.session, data.lines, principal, "body.lines")
+        buyer = data.buyer
+        if buyer is None:  # the institution's invoicing details, if it has any
+            customers = {i.customer_org_id for i in (await self.repo.lock_items(
+                order_ids)).values()}  # fmt: skip
+            if len(customers) == 1:
+                profile = await self.repo.buyer(customers.pop())
+                buyer = None if profile is None else _buyer(profile)
         application = await self._create(
             legal_entity=data.legal_entity,
             invoice_type=data.invoice_type,
-            buyer=data.buyer,
+            buyer=buyer,
             lines=[
                 LineIn(
-                    order_id=line.order_id,
+                    order_id=order_id,
                     description=line.description,
                     tax_code=line.tax_code,
                     tax_rate_bp=int(line.tax_rate * 10_000),
                     amount_fen=Money(amount=line.amount).fen,
                 )
-                for line in data.lines
+                for line, order_id in zip(data.lines, order_ids, strict=True)
             ],
             note=data.note,
             settlement_list_id=None,
@@ -317,20 +327,37 @@ class InvoiceService:
         self, application_id: uuid.UUID, data: IssueWrite, principal: Principal
     ) -> ApplicationRead:
         application = await self._pending(application_id, principal)
-        if data.buyer is not None:
+        if data.buyer is not None:  # the clerk's correction for this invoice
             _set_buyer(application, data.buyer)
+        elif not (application.buyer_name and application.buyer_tax_id):
+            # Applied before the institution's invoicing details were saved: use them now.
+            profile = await self.repo.buyer(application.customer_org_id)
+            if profile is not None:
+                _set_buyer(application, _buyer(profile))
         if not (application.buyer_name and application.buyer_tax_id):
             raise InvoiceProblem(
-                "The application has no buyer yet; give body.buyer with the invoice.",
-                errors=[_err("body.buyer", "required", "buyer name and tax id are required")],
-            )
+                "No buyer for the invoice: the institution has no invoicing details; save them "
+                "or give the buyer with the invoice.",
+                code="buyer_missing",
+                errors=[_err("body.buyer", "buyer_missing",
+                             "the buyer's name and tax id are required")],
+            )  # fmt: skip
+        if application.invoice_type == InvoiceType.vat_special.value and not (
+            application.buyer_address and application.buyer_bank_account
+        ):
+            raise InvoiceProblem(
+                "A special VAT invoice needs the buyer's address and bank account.",
+                code="buyer_incomplete",
+                errors=[_err("body.buyer.bank_account", "required",
+                             "a special VAT invoice needs the buyer's address and bank account")],
+            )  # fmt: skip
         await self._number_free(data.invoice_no, "body.invoice_no")
         shares = _order_totals(application)
         taxes = _order_totals(application, tax=True)
         items = await self.repo.lock_items(list(shares))
         for order_id, fen in shares.items():
             items[order_id].invoice_pending_fen -= fen
-            items[order_id].invoiced_fen += fen
+            _invoice(items[order_id], +fen)
         invoice_id = uuid.uuid4()
         entry = await _post(
             LedgerRepository(self.repo.session),
@@ -427,7 +454,7 @@ class InvoiceService:
         }
         items = await self.repo.lock_items(list(wanted))
         for order_id, fen in wanted.items():
-            items[order_id].invoiced_fen -= fen
+            _invoice(items[order_id], -fen)
         red_id = uuid.uuid4()
         amount, tax = sum(wanted.values()), sum(taxes.values())
         entry = await _post(
@@ -495,9 +522,7 @@ class InvoiceService:
         self, customer_org_id: uuid.UUID, data: Buyer, principal: Principal
     ) -> BuyerRead:
         if not principal.may_see_org(customer_org_id):
-            raise NotFound(
-                f"No institution {customer_org_id} that you may see.", code="org_not_visible"
-            )
+            raise _org_not_visible(customer_org_id)
         profile = await self.repo.buyer(customer_org_id)
         if profile is None:
             profile = BuyerProfile(customer_org_id=customer_org_id)
@@ -507,6 +532,17 @@ class InvoiceService:
         profile.updated_by, profile.updated_at = principal.subject, datetime.now(UTC)
         await self.repo.flush()
         return BuyerRead.model_validate(profile)
+
+    async def get_buyer(self, customer_org_id: uuid.UUID, principal: Principal) -> BuyerRead:
+        if not principal.may_see_org(customer_org_id):
+            raise _org_not_visible(customer_org_id)
+        profile = await self.repo.buyer(customer_org_id)
+        if profile is None:
+            raise NotFound("The institution has no invoicing details yet.", code="buyer_not_found")
+        return BuyerRead.model_validate(profile)
+
+    async def list_buyers(self, principal: Principal) -> list[BuyerRead]:
+        return [BuyerRead.model_validate(p) for p in await self.repo.buyers(principal)]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -611,6 +647,18 @@ async def _post(repo: LedgerRepository, **kwargs: Any) -> Any:
             code="period_closed",
             errors=[_err("body.issue_date", "period_closed", "the month of issue_date is closed")],
         ) from None
+
+
+def _invoice(item: SettlementItem, fen: int) -> None:
+    """Invoiced net moves by `fen` (a blue invoice +, a red letter −), and what the order owes
+    with it (shared_schemas.owed): outstanding keeps what was collected against the new due."""
+    before = amount_owed(item.amount_fen, item.invoiced_fen)
+    item.invoiced_fen += fen
+    item.outstanding_fen += amount_owed(item.amount_fen, item.invoiced_fen) - before
+
+
+def _org_not_visible(customer_org_id: uuid.UUID) -> NotFound:
+    return NotFound(f"No institution {customer_org_id} that you may see.", code="org_not_visible")
 
 
 def _remainder(item: SettlementItem) -> int:

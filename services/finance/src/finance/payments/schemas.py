@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finance.payments.models import PayeeType
 from finance.receipts.schemas import PositiveYuan
+from finance.settlement.refs import OrderRef
 from servicekit.validation import field_error
 
 
@@ -59,8 +60,7 @@ class ApprovalLevelRead(BaseModel):
     updated_at: datetime
 
 
-class PaymentLine(_Input):
-    order_id: uuid.UUID
+class PaymentLine(OrderRef, _Input):
     amount: PositiveYuan
 
 

@@ -49,6 +49,7 @@ from finance.payments.schemas import (
 )
 from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_fen, to_yuan
+from finance.settlement.refs import resolve_order_ids
 from finance.statements.models import BankAccount
 from finance.statements.repository import StatementRepository
 from finance.statements.service import operators_only
@@ -133,7 +134,11 @@ class PaymentService:
     ) -> PaymentRequestRead:
         await take_write_lock(self.repo.session)
         payer = await self._bank_account(body.payer_bank_account, "body.payer_bank_account")
-        lines = [(line.order_id, to_fen(line.amount)) for line in body.lines]
+        order_ids = await resolve_order_ids(self.repo.session, body.lines, principal, "body.lines")
+        lines = [
+            (order_id, to_fen(line.amount))
+            for line, order_id in zip(body.lines, order_ids, strict=True)
+        ]
         request = await self._new_request(
             lines,
             principal,

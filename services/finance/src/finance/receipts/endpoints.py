@@ -15,6 +15,7 @@ from finance.receipts.schemas import (
     MatchingSettings,
     MatchingSettingsRead,
     MatchRun,
+    MatchSuggestion,
     PayerAccountRead,
     PayerAccountWrite,
     ReceiptCreate,
@@ -95,6 +96,17 @@ async def rematch(
 @router.get("/receipts/{receipt_id}", response_model=ReceiptRead)
 async def get_receipt(receipt_id: uuid.UUID, service: Service, principal: Reader) -> ReceiptRead:
     return await service.get(receipt_id, principal)
+
+
+@router.get(
+    "/receipts/{receipt_id}/suggestions",
+    response_model=list[MatchSuggestion],
+    summary="Orders the receipt's memo quotes (by order, invoice or application number)",
+)
+async def suggestions(
+    receipt_id: uuid.UUID, service: Service, principal: Reader
+) -> list[MatchSuggestion]:
+    return await service.suggestions(receipt_id, principal)
 
 
 @router.post(

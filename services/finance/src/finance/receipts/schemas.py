@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from finance.settlement.refs import OrderRef
 from shared_schemas import AmountCNY, Money
 
 MAX_YUAN = Decimal("9999999999.99")
@@ -48,10 +49,9 @@ def to_yuan(fen: int) -> Decimal:
     return Money.from_fen(fen).amount
 
 
-class AllocationLine(BaseModel):
+class AllocationLine(OrderRef):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: uuid.UUID
     amount: PositiveYuan
     invoice_id: uuid.UUID | None = Field(
         default=None, description="The invoice this money answers, when known."
@@ -124,6 +124,17 @@ class ReceiptRead(BaseModel):
     to_check: bool
     customer_org_id: uuid.UUID | None
     allocations: list[AllocationRead] | None = None
+
+
+class MatchSuggestion(BaseModel):
+    """An open receivable whose number (or invoice / application number) the memo quotes."""
+
+    order_id: uuid.UUID
+    order_no: str
+    customer_org_id: uuid.UUID
+    outstanding: Decimal
+    reference: str = Field(description="The number found in the memo (order, invoice or 申请单号).")
+    invoice_id: uuid.UUID | None = None
 
 
 class PayerAccountWrite(BaseModel):

@@ -31,9 +31,11 @@ from finance.receipts.models import (
 from finance.receipts.repository import TOLERANCE_KEY, ReceiptRepository, take_write_lock
 from finance.receipts.schemas import (
     AllocationCreate,
+    AllocationLine,
     AllocationRead,
     MatchingSettingsRead,
     MatchRun,
+    MatchSuggestion,
     PayerAccountRead,
     PayerAccountWrite,
     ReceiptCreate,
@@ -42,6 +44,7 @@ from finance.receipts.schemas import (
     to_yuan,
 )
 from finance.settlement.models import SettlementItem
+from finance.settlement.refs import resolve_order_ids
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from servicekit.messaging import Outbox
@@ -62,6 +65,11 @@ class MatchOutcome:
     matched: int = 0
     to_check: int = 0
     allocations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _ref_field(line: AllocationLine) -> str:
+    """The field the clerk typed the order into (errors name it)."""
+    return "order_id" if line.order_id is not None else "order_no"
 
 
 def _fail(field_name: str, code: str, message: str) -> Unprocessable:
@@ -109,6 +117,42 @@ class ReceiptService:
             customer_org_id=receipt.customer_org_id,
             allocations=None if allocations is None else [allocation_read(a) for a in allocations],
         )
+
+    async def suggestions(
+        self, receipt_id: uuid.UUID, principal: Principal
+    ) -> list[MatchSuggestion]:
+        """For manual matching: the open receivables the caller may see whose number, or whose
+        invoice's or invoice application's number, the receipt's memo quotes — whatever the
+        amount (the automatic rules want it exact)."""
+        receipt = await self._visible(receipt_id, principal)
+        tokens = sorted(set(reference_tokens(receipt.memo)))
+        if not tokens:
+            return []
+        rows: dict[uuid.UUID, Any] = {}
+        quoted: dict[uuid.UUID, str] = {}
+        for row in await self.repo.open_receivables_by_no(tokens):
+            rows[row.order_id] = row
+            quoted[row.order_id] = row.order_no
+        documents = await self.repo.orders_of_documents(tokens)
+        for row in await self.repo.open_receivables_by_id([d[1] for d in documents]):
+            rows[row.order_id] = row
+        invoice_of: dict[uuid.UUID, uuid.UUID] = {}
+        for number, order_id, invoice_id in documents:
+            quoted.setdefault(order_id, number)
+            if invoice_id is not None:
+                invoice_of[order_id] = invoice_id
+        return [
+            MatchSuggestion(
+                order_id=row.order_id,
+                order_no=row.order_no,
+                customer_org_id=row.customer_org_id,
+                outstanding=to_yuan(row.outstanding_fen),
+                reference=quoted[row.order_id],
+                invoice_id=invoice_of.get(row.order_id),
+            )
+            for row in sorted(rows.values(), key=lambda r: (r.recorded_at, r.order_no))
+            if principal.may_see_org(row.customer_org_id)
+        ]
 
     # manual receipts (payment channels) -------------------------------------------------
     async def record(self, body: ReceiptCreate, principal: Principal) -> ReceiptRead:
@@ -334,15 +378,16 @@ class ReceiptService:
         await take_write_lock(self.repo.session)
         receipt = await self._visible(receipt_id, principal, lock=True)
         lines = body.lines
+        order_ids = await resolve_order_ids(self.repo.session, lines, principal, "body.lines")
         seen: set[uuid.UUID] = set()
-        for i, line in enumerate(lines):
-            if line.order_id in seen:
+        for i, (line, order_id) in enumerate(zip(lines, order_ids, strict=True)):
+            if order_id in seen:
                 raise _fail(
-                    f"body.lines[{i}].order_id",
+                    f"body.lines[{i}].{_ref_field(line)}",
                     "duplicate_order",
                     "each order appears once; merge its amounts",
                 )
-            seen.add(line.order_id)
+            seen.add(order_id)
         total = sum(to_fen(line.amount) for line in lines)
         left = receipt.amount_fen - receipt.allocated_fen
         if total > left:
@@ -352,19 +397,19 @@ class ReceiptService:
                 f"the lines add up to {to_yuan(total)} but only {to_yuan(left)} of receipt "
                 f"{receipt.receipt_no} is unallocated",
             )
-        items = await self.repo.items([line.order_id for line in lines])
+        items = await self.repo.items(order_ids)
         orgs = set()
-        for i, line in enumerate(lines):
-            item = items.get(line.order_id)
+        for i, (line, order_id) in enumerate(zip(lines, order_ids, strict=True)):
+            item = items.get(order_id)
             if item is None or not principal.may_see_org(item.customer_org_id):
                 raise _fail(
                     f"body.lines[{i}].order_id",
                     "order_not_found",
-                    f"finance has no order {line.order_id} that you may see",
+                    f"finance has no order {order_id} that you may see",
                 )
             if item.direction != "receivable":
                 raise _fail(
-                    f"body.lines[{i}].order_id",
+                    f"body.lines[{i}].{_ref_field(line)}",
                     "not_receivable",
                     f"order {item.order_no} is payable; receipts settle receivables",
                 )
@@ -386,7 +431,10 @@ class ReceiptService:
             )
         await self._allocate(
             receipt,
-            [(line.order_id, to_fen(line.amount), line.invoice_id, 0) for line in lines],
+            [
+                (order_id, to_fen(line.amount), line.invoice_id, 0)
+                for line, order_id in zip(lines, order_ids, strict=True)
+            ],
             items,
             rule=MatchRule.manual,
             actor=principal.subject,

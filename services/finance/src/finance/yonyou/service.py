@@ -53,7 +53,10 @@ class YonyouService:
         codes = await self.repo.partner_codes(
             [ln.counterparty_org_id for e in entries for ln in e.lines if ln.counterparty_org_id]
         )
-        lines, numbered = self._vouchers(entries, codes, data.voucher_types)
+        # 制单人 is the person who makes the voucher file: the exporting clerk by name (the
+        # gateway's token carries it), never an id; U8 holds 20 characters.
+        maker = (principal.name or principal.subject)[:20]
+        lines, numbered = self._vouchers(entries, codes, data.voucher_types, maker)
         batch = ExportBatch(
             id=uuid.uuid4(),
             legal_entity=data.legal_entity.value,
@@ -87,6 +90,7 @@ class YonyouService:
         entries: Sequence[JournalEntry],
         codes: dict[uuid.UUID, PartnerCode],
         types: VoucherTypes,
+        maker: str,
     ) -> tuple[list[u8.VoucherLine], list[tuple[str, int]]]:
         counters: dict[tuple[str, str], int] = defaultdict(int)
         lines: list[u8.VoucherLine] = []
@@ -123,14 +127,14 @@ class YonyouService:
                         credit_fen=ln.credit_fen,
                         customer_code=customer,
                         supplier_code=supplier,
-                        maker=entry.created_by,
+                        maker=maker,
                         external_no=str(entry.id),
                     )
                 )
         if missing:
             raise Unprocessable(
-                "Some institutions have no Yonyou customer/supplier code; add them with "
-                "PUT /v1/yonyou/partners/{org_id} and export again.",
+                "Some institutions have no Yonyou customer/supplier code; set them on the "
+                "console's U8 partner codes page (财务中心 → U8 往来编码) and export again.",
                 code="partner_code_missing",
                 errors=[
                     {"field": f"partners[{org}].{field}", "code": "missing",

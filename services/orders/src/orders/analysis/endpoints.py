@@ -19,15 +19,15 @@ from orders.analysis.schemas import (
     Usage,
 )
 from orders.analysis.service import AnalysisService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 
 router = APIRouter(prefix="/v1/orders/analysis", tags=["analysis"])
 Analyst = Annotated[Principal, Depends(require("orders.analysis.query"))]
 
 
-def _service(session: DbSession) -> AnalysisService:
-    return AnalysisService(AnalysisRepository(session))
+def _service(session: DbSession, clock: AppClock) -> AnalysisService:
+    return AnalysisService(AnalysisRepository(session), clock=clock)
 
 
 Service = Annotated[AnalysisService, Depends(_service)]

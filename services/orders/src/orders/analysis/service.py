@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -42,6 +42,7 @@ from orders.analysis.schemas import (
 from orders.order.models import Order, RedemptionFact
 from orders.order.service import BUSINESS_TZ, instants
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from shared_schemas import Money, OrderCategory, OrderStatus
 
 #: The cycle-time steps the issue names: created → invoiced → settled, as the order columns
@@ -62,11 +63,17 @@ Split = tuple[tuple[str | None, str] | None, list[tuple[date | None, date | None
 
 
 class AnalysisService:
-    def __init__(self, repository: AnalysisRepository, *, rollups: bool = True) -> None:
+    def __init__(
+        self, repository: AnalysisRepository, *, rollups: bool = True, clock: Clock = utc_now
+    ) -> None:
         """`rollups=False`: every answer computed from the orders (the reference the rollups
-        are tested against)."""
+        are tested against). `clock`: what "today" is (the default as_of, the current month)."""
         self.repo = repository
         self.rollups = rollups
+        self.clock = clock
+
+    def _today(self) -> date:
+        return self.clock().astimezone(BUSINESS_TZ).date()
 
     async def _split(self, query: AnalysisScope) -> tuple[Split, datetime | None]:
         if not self.rollups:
@@ -77,7 +84,7 @@ class AnalysisService:
 
     async def totals(self, query: TotalsQuery, principal: Principal) -> Totals:
         by = [d.value for d in query.by]
-        months = _whole_months(query)
+        months = _whole_months(query, self._today())
         as_of = None
         if months is not None and (query.period == Period.month or "period" not in by):
             # Whole months: the monthly summary answers without reading every order; over the
@@ -221,7 +228,7 @@ class AnalysisService:
         redemptions, the latest within `active_within_days` of the window's end, and — when
         the redemptions were reviewed at least `min_reviews` times — an average rating of at
         least `min_average_rating`. Ordered by redemptions, then average rating."""
-        as_of = query.as_of or _today()
+        as_of = query.as_of or self._today()
         start, end = instants(as_of - timedelta(days=query.window_days - 1), as_of)
         assert start is not None and end is not None
         active_since = end - timedelta(days=query.active_within_days)
@@ -402,14 +409,14 @@ def _merge_targets(rows: list[TargetRow]) -> list[TargetRow]:
     return list(merged.values())
 
 
-def _whole_months(query: AnalysisScope) -> tuple[str | None, str | None] | None:
+def _whole_months(query: AnalysisScope, today: date) -> tuple[str | None, str | None] | None:
     """The scope as whole months (first, last; None = open), or None when it cuts a month:
     from the 1st of a month, to the last day of a month or to today or later (the current
     month holds nothing after today)."""
     first, last = query.created_from, query.created_to
     if first is not None and first.day != 1:
         return None
-    if last is not None and (last + timedelta(days=1)).day != 1 and last < _today():
+    if last is not None and (last + timedelta(days=1)).day != 1 and last < today:
         return None
     return (
         first.strftime("%Y-%m") if first else None,
@@ -423,7 +430,3 @@ def _whole(seconds: float | None) -> int | None:
 
 def _average(total: int, count: int) -> Decimal:
     return (Decimal(total) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _today() -> date:
-    return datetime.now(UTC).astimezone(BUSINESS_TZ).date()

@@ -291,6 +291,7 @@ class HeldOrder:
     customer_org_id: uuid.UUID
     category: str
     created_at: datetime
+    settlement_list_id: uuid.UUID | None
     status: str
     invoiced_fen: int
     settled_fen: int
@@ -373,6 +374,7 @@ class FinanceBatch:
             amount_fen=order.amount_fen,
             invoiced_fen=order.invoiced_fen,
             settled_fen=order.settled_fen,
+            on_list=order.settlement_list_id is not None,
         )
         for _ in lifecycle.TRANSITIONS:  # bounded, as in OrderService.follow_the_amounts
             step = lifecycle.automatic(OrderStatus(order.status), amounts)

@@ -12,6 +12,7 @@ from typing import Any
 from orders.order.feedback import FinanceFeedbackService, FinanceReport, MoneyEffect
 from orders.order.lifecycle import Trigger
 from orders.order.repository import OrderRepository
+from orders.settlement.billing import with_listed_deals
 from servicekit.messaging import HandlerContext
 from shared_schemas import (
     EventEnvelope,
@@ -54,7 +55,10 @@ def _report(
 
 
 async def _apply(ctx: HandlerContext, report: FinanceReport) -> None:
-    await FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox).apply(report)
+    service = FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox)
+    # A settlement list's billing order passes the event on to its deals.
+    for each in await with_listed_deals(ctx.session, [report]):
+        await service.apply(each)
 
 
 def invoice_applied_report(event: EventEnvelope[InvoiceAppliedV1]) -> FinanceReport:
@@ -176,5 +180,7 @@ REPORTS: dict[str, Callable[[Any], FinanceReport]] = {
 
 async def on_finance_events(events: list[EventEnvelope[Any]], ctx: HandlerContext) -> None:
     """A consumer batch's finance events (any of REPORTS' types), in partition order."""
-    reports = [REPORTS[event.event_type](event) for event in events]
+    reports = await with_listed_deals(
+        ctx.session, [REPORTS[event.event_type](event) for event in events]
+    )
     await FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox).apply_many(reports)

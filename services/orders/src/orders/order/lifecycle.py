@@ -1,12 +1,16 @@
 """The order life cycle (订单生命周期): one transition table; nothing else moves an order.
 
-Three kinds of step, all in `TRANSITIONS`:
+Four kinds of step, all in `TRANSITIONS`:
 - by hand (`function` set): a person reconciles (对账确认), cancels or closes through
   `POST /v1/orders/{id}/transitions`, holding that function;
 - announced by finance (no function, no guard): an invoice application was made, or it was
   rejected/withdrawn;
 - following from the money finance reported (`guard` set): issued invoices cover the amount,
-  red-letter invoices reverse it in full, receipts or payments cover what is due.
+  red-letter invoices reverse it in full, receipts or payments cover what is due — and, for an
+  order on a settlement list (its billing order and the deals it bills), the list's money all
+  in closes it;
+- listed (`Trigger.listed`): a settlement list bills the order — the list is its 对账 — taken
+  by orders itself when the list is created.
 After every finance event (and step by hand) the automatic steps are taken while their guards
 hold, so events that arrive out of order still leave the order where the money says it is.
 
@@ -21,6 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared_schemas import OrderDirection, OrderStatus
+from shared_schemas.owed import amount_owed
 
 S = OrderStatus
 
@@ -36,6 +41,8 @@ class Trigger(StrEnum):
     fully_invoiced = "fully_invoiced"
     fully_reversed = "fully_reversed"
     fully_settled = "fully_settled"
+    listed = "listed"
+    list_settled = "list_settled"
 
 
 class Outcome(StrEnum):
@@ -59,6 +66,8 @@ class Amounts:
     amount_fen: int
     invoiced_fen: int  # issued minus reversed
     settled_fen: int  # received (receivable) or paid (payable)
+    #: On a settlement list: its billing order, or a deal it bills.
+    on_list: bool = False
 
 
 Guard = Callable[[Amounts], bool]
@@ -73,8 +82,15 @@ def _fully_reversed(a: Amounts) -> bool:
 
 
 def _invoice_settled(a: Amounts) -> bool:
-    # What is due is what was invoiced: a partial red letter (e.g. 销售折让) lowers it.
-    return a.invoiced_fen > 0 and a.settled_fen >= a.invoiced_fen
+    # What is due is what finance says is owed (one rule, shared_schemas.owed): once invoiced,
+    # what was invoiced net — a partial red letter (e.g. 销售折让) lowers it.
+    return a.invoiced_fen > 0 and a.settled_fen >= amount_owed(a.amount_fen, a.invoiced_fen)
+
+
+def _list_settled(a: Amounts) -> bool:
+    # A settlement list's life cycle ends with its money (the seed: invoice status flows back
+    # to the order, closing its life cycle); other orders are closed by a person.
+    return a.on_list and _invoice_settled(a)
 
 
 def _paid_in_full(a: Amounts) -> bool:
@@ -111,6 +127,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                function="orders.order.reconcile"),
     Transition(S.created, S.cancelled, Trigger.cancel, "cancel (orders.order.cancel)",
                function="orders.order.cancel"),
+    Transition(S.created, S.reconciled, Trigger.listed,
+               "billed on a settlement list (orders.settlement_list.create)"),
     Transition(S.reconciled, S.cancelled, Trigger.cancel, "cancel (orders.order.cancel)",
                function="orders.order.cancel"),
     Transition(S.reconciled, S.invoice_applied, Trigger.invoice_applied,
@@ -129,6 +147,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                "payments cover the amount (payable)", guard=_paid_in_full, directions=PAYABLE),
     Transition(S.settled, S.closed, Trigger.close, "close (orders.order.close)",
                function="orders.order.close"),
+    Transition(S.settled, S.closed, Trigger.list_settled,
+               "settlement list: receipts cover the invoiced amount", guard=_list_settled,
+               directions=RECEIVABLE),
 )  # fmt: skip
 
 #: Position along the main path (cancelled is off it): "already past a step" compares these.
@@ -197,6 +218,11 @@ def automatic(status: OrderStatus, amounts: Amounts) -> Transition | None:
         ),
         None,
     )
+
+
+def listed(status: OrderStatus) -> Transition | None:
+    """The step a settlement list takes on an order it bills (None: already reconciled)."""
+    return next((t for t in transitions_from(status) if t.trigger == Trigger.listed), None)
 
 
 def money_expected(status: OrderStatus) -> bool:

@@ -107,6 +107,9 @@ class Order(Base):
     source_ref: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(24))
     sign_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The settlement list (结算清单) that bills this order: set on the list's billing order and
+    #: on each deal it lists, when the list is created. Such orders close with the list's money.
+    settlement_list_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     #: Net of what finance reported: invoices issued minus red-letter reversals.
     invoiced_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: Receipts allocated (receivable) or payments made (payable).

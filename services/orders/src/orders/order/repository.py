@@ -52,7 +52,7 @@ FOLLOWED_COLUMNS = [
 #: ... and what the batch path reads besides, to decide and to name the order.
 LOCKED_COLUMNS = [
     "id", "order_no", "direction", "amount_fen", "customer_org_id", "category", "created_at",
-    *FOLLOWED_COLUMNS,
+    "settlement_list_id", *FOLLOWED_COLUMNS,
 ]  # fmt: skip
 
 #: (month YYYY-MM, institution, category, status) of order_monthly_totals.

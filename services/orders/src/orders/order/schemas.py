@@ -381,6 +381,12 @@ class OrderSummary(BaseModel):
     status: OrderStatus
     invoiced_amount: AmountCNY = Field(description="Invoices issued minus red-letter reversals.")
     settled_amount: AmountCNY = Field(description="Received (receivable) or paid (payable).")
+    outstanding_amount: AmountCNY = Field(
+        description="Still owed: receivable — what it owes (shared_schemas.owed: its amount, "
+        "or once invoiced what was invoiced net) less received; payable — its amount less "
+        "paid. Negative when more came in than is owed (a refund is due). Finance's "
+        "outstanding for the order is the same."
+    )
     source_service: str
     source_ref: str
     sign_date: date | None

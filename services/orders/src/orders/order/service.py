@@ -54,6 +54,7 @@ from shared_schemas import (
     trusted,
     uuid7,
 )
+from shared_schemas.owed import amount_owed
 
 PRODUCER = "orders"
 #: Order numbers and date filters use the business date in China, not the UTC date.
@@ -623,7 +624,15 @@ def _amounts(order: Order) -> Amounts:
         amount_fen=order.amount_fen,
         invoiced_fen=order.invoiced_fen,
         settled_fen=order.settled_fen,
+        on_list=order.settlement_list_id is not None,
     )
+
+
+def outstanding_fen(order: Order) -> int:
+    """What the order still owes, by the rule finance applies too (shared_schemas.owed)."""
+    if order.direction == OrderDirection.payable.value:
+        return order.amount_fen - order.settled_fen
+    return amount_owed(order.amount_fen, order.invoiced_fen) - order.settled_fen
 
 
 def _summary_fields(order: Order) -> dict[str, Any]:
@@ -644,6 +653,7 @@ def _summary_fields(order: Order) -> dict[str, Any]:
         "status": order.status,
         "invoiced_amount": Money.from_fen(order.invoiced_fen).amount,
         "settled_amount": Money.from_fen(order.settled_fen).amount,
+        "outstanding_amount": Decimal(outstanding_fen(order)).scaleb(-2),
         "source_service": order.source_service,
         "source_ref": order.source_ref,
         "sign_date": order.sign_date,

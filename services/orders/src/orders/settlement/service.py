@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from orders.order import lifecycle
 from orders.order.models import Order
 from orders.order.schemas import OrderCreate, OrderLineIn
-from orders.order.service import PRODUCER, OrderService, summary
+from orders.order.service import PRODUCER, OrderService, StepContext, summary
 from orders.settlement.models import SettlementList
 from orders.settlement.repository import SOURCE_SERVICE, SettlementRepository
 from orders.settlement.schemas import (
@@ -26,7 +27,7 @@ from servicekit.auth import Principal
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
-from shared_schemas import Money, OrderDirection, SettlementListCreatedV1, new_event
+from shared_schemas import Money, OrderDirection, OrderStatus, SettlementListCreatedV1, new_event
 
 
 class SettlementListNotFound(NotFound):
@@ -122,6 +123,7 @@ class SettlementService:
                 "Another settlement list took some of these orders meanwhile; preview again.",
                 code="orders_already_listed",
             )
+        await self._bill(settlement, billing.id, orders, principal)
         event = new_event(
             "orders.settlement_list.created",
             SettlementListCreatedV1(
@@ -144,6 +146,31 @@ class SettlementService:
         )
         await self.outbox.add(self.repo.session, event)
         return await self._read(settlement, principal)
+
+    async def _bill(
+        self,
+        settlement: SettlementList,
+        billing_id: uuid.UUID,
+        deals: Sequence[Order],
+        principal: Principal,
+    ) -> None:
+        """The billing order and every deal it lists belong to the list from now on: finance's
+        events on the billing order move the deals as well (orders.settlement.billing), and
+        the list is their reconciliation (对账) — created ones take the table's `listed` step."""
+        context = StepContext(
+            by=principal.subject,
+            cause=request_id_var.get(),
+            note=f"结算清单 {settlement.list_no}",
+            by_name=principal.name,
+        )
+        for order_id in [billing_id, *(d.id for d in deals)]:
+            order = await self.orders.repo.lock(order_id)
+            assert order is not None  # created or selected in this transaction
+            order.settlement_list_id = settlement.id
+            step = lifecycle.listed(OrderStatus(order.status))
+            if step is not None:
+                await self.orders.move(order, step, context)
+        await self.orders.repo.save()
 
     async def get(self, list_id: uuid.UUID, principal: Principal) -> SettlementListRead:
         settlement = await self.repo.visible(list_id, principal)

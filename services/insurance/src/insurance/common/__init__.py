@@ -1,0 +1,1 @@
+"""What every module of insurance shares: checks of identity data, masking, clock, scope."""

@@ -1,0 +1,20 @@
+"""Demo data for `make run` (idempotent; through the modules' own services): one loader per module."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.messaging import Outbox
+from servicekit.settings import ServiceSettings
+
+Loader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
+
+#: Each module's demo loader, in order (later ones may use what earlier ones made).
+LOADERS: list[Loader] = []
+
+
+async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: ServiceSettings) -> None:
+    for loader in LOADERS:
+        await loader(session, outbox, settings)

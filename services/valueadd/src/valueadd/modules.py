@@ -1,0 +1,22 @@
+"""valueadd's domain modules, one line each: their tables (on Base.metadata) and routers."""
+
+from fastapi import APIRouter
+
+from valueadd.common import numbers as _numbers  # noqa: F401  (tables on Base.metadata)
+from valueadd.common import orderlinks as _orderlinks  # noqa: F401
+from valueadd.coupons import models as _coupon_models  # noqa: F401
+from valueadd.coupons.endpoints import router as coupons_router
+from valueadd.merchants import models as _merchant_models  # noqa: F401
+from valueadd.merchants.endpoints import router as merchants_router
+from valueadd.redemptions import models as _redemption_models  # noqa: F401
+from valueadd.redemptions.endpoints import router as redemptions_router
+from valueadd.statements import feedback as _statement_feedback  # noqa: F401  (order feedback)
+from valueadd.statements import models as _statement_models  # noqa: F401
+from valueadd.statements.endpoints import router as statements_router
+
+ROUTERS: list[APIRouter] = [
+    merchants_router,
+    coupons_router,
+    redemptions_router,
+    statements_router,
+]
