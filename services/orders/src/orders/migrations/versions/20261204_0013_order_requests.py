@@ -4,16 +4,16 @@ One row per received `<service>.order_request.submitted` event: created (the ord
 repeated (an earlier order with the same source reference and content), rejected (no order:
 the code and reason) or conflict (the reference already made an order with other content).
 
-Revision ID: orders_0012
-Revises: orders_0011
+Revision ID: orders_0013
+Revises: orders_0012
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "orders_0012"
-down_revision = "orders_0011"
+revision = "orders_0013"
+down_revision = "orders_0012"
 branch_labels = None
 depends_on = None
 
