@@ -32,6 +32,7 @@ from finance.invoices.schemas import (
     RedShareWrite,
 )
 from finance.invoices.service import InvoiceService
+from finance.ledger.models import JournalEntry, JournalLine
 from finance.receipts.repository import ReceiptRepository
 from finance.receipts.schemas import AllocationCreate, AllocationLine
 from finance.receipts.service import ReceiptService
@@ -212,7 +213,8 @@ async def test_a_600_allowance_on_3600_lets_a_3000_payment_match_and_both_sides_
 ) -> None:
     """The reported case: ¥600 销售折让 on ¥3,600; the ¥3,000 bank payment naming the order
     matches automatically; finance says nothing is outstanding, the order center settled."""
-    [order_id] = [uuid.UUID(o) for o in await books.record_orders(app, uuid.uuid4(), 3600_00)]
+    org = uuid.uuid4()
+    [order_id] = [uuid.UUID(o) for o in await books.record_orders(app, org, 3600_00)]
     [item] = await _items(app, [order_id])
     order = _held(order_id, 3600_00)
     outbox = app.state.messaging.outbox
@@ -260,6 +262,17 @@ async def test_a_600_allowance_on_3600_lets_a_3000_payment_match_and_both_sides_
     assert outcome.matched == 1
     [paid] = await _items(app, [order_id])
     assert paid.outstanding_fen == 0
+    # The receipt names no customer; its money is the customer's whose order it settles (the
+    # reports attribute it there, not to a customer-less row).
+    async with app.state.sessionmaker() as session:
+        cash = (
+            await session.execute(
+                select(JournalLine.counterparty_org_id, JournalLine.debit_fen)
+                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+                .where(JournalEntry.source_id.startswith(str(rid)), JournalLine.debit_fen > 0)
+            )
+        ).all()
+    assert [tuple(row) for row in cash] == [(org, 3000_00)]
     batch = FinanceBatch()
     for event in await _new_events(app, seen):
         report = REPORTS[event.event_type](event)

@@ -8,11 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.messaging import Outbox
 from servicekit.settings import ServiceSettings
+from valueadd.coupons.demo import load_coupon_demo
 
 Loader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
 
 #: Each module's demo loader, in order (later ones may use what earlier ones made).
-LOADERS: list[Loader] = []
+LOADERS: list[Loader] = [
+    load_coupon_demo,
+]
 
 
 async def load_demo_data(session: AsyncSession, outbox: Outbox, settings: ServiceSettings) -> None:

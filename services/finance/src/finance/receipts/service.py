@@ -72,6 +72,14 @@ def _ref_field(line: AllocationLine) -> str:
     return "order_id" if line.order_id is not None else "order_no"
 
 
+def _by_customer(rows: Sequence[Any]) -> list[tuple[uuid.UUID, int]]:
+    """Allocated fen per customer institution of the allocations, in a stable order."""
+    totals: dict[uuid.UUID, int] = defaultdict(int)
+    for a in rows:
+        totals[a.customer_org_id] += a.amount_fen
+    return sorted(totals.items(), key=lambda kv: str(kv[0]))
+
+
 def _fail(field_name: str, code: str, message: str) -> Unprocessable:
     return Unprocessable(
         message, code=code, errors=[{"field": field_name, "code": code, "message": message}]
@@ -309,18 +317,22 @@ class ReceiptService:
         ledger: list[dict[str, Any]],
         actor: str,
     ) -> None:
-        # One entry per legal entity: Dr each money account, Cr each receivable per institution.
-        debit: dict[tuple[str, str], int] = defaultdict(int)
+        # One entry per legal entity: Dr each money account, Cr each receivable, per institution
+        # — the money is the customer's whose orders it settles (reports attribute it there,
+        # not to a customer-less row), whether or not the receipt itself names a customer.
+        debit: dict[tuple[str, str, uuid.UUID], int] = defaultdict(int)
         credit: dict[tuple[str, str, uuid.UUID], int] = defaultdict(int)
         for a, where in zip(allocations, ledger, strict=True):
-            debit[(where["legal_entity"], where["ledger_account"])] += a["amount_fen"]
+            debit[(where["legal_entity"], where["ledger_account"], a["customer_org_id"])] += a[
+                "amount_fen"
+            ]
             credit[(where["legal_entity"], where["account_code"], a["customer_org_id"])] += a[
                 "amount_fen"
             ]
-        for entity in sorted({e for e, _ in debit}):
+        for entity in sorted({e for e, _, _ in debit}):
             lines = [
-                PostingLine(account, debit_fen=fen)
-                for (e, account), fen in sorted(debit.items())
+                PostingLine(account, debit_fen=fen, counterparty_org_id=org)
+                for (e, account, org), fen in sorted(debit.items(), key=lambda kv: str(kv[0]))
                 if e == entity
             ] + [
                 PostingLine(account, credit_fen=fen, counterparty_org_id=org)
@@ -496,11 +508,9 @@ class ReceiptService:
             source_id=str(batch_id),
             memo=f"收款 {receipt.receipt_no} 核销",
             lines=[
-                PostingLine(
-                    receipt.ledger_account,
-                    debit_fen=total,
-                    counterparty_org_id=receipt.customer_org_id,
-                )
+                # The money is the customer's whose orders it settles.
+                PostingLine(receipt.ledger_account, debit_fen=fen, counterparty_org_id=org)
+                for org, fen in _by_customer(rows)
             ]
             + [
                 PostingLine(
@@ -600,11 +610,8 @@ class ReceiptService:
                 for a in rows
             ]
             + [
-                PostingLine(
-                    receipt.ledger_account,
-                    credit_fen=total,
-                    counterparty_org_id=rows[0].customer_org_id,
-                )
+                PostingLine(receipt.ledger_account, credit_fen=fen, counterparty_org_id=org)
+                for org, fen in _by_customer(rows)
             ],
             actor=principal.subject,
         )

@@ -179,9 +179,22 @@ class RedemptionService:
             raise CarModelNotAllowed()
 
     async def _staff(self, principal: Principal) -> tuple[MerchantStaff, Merchant]:
+        """Registered staff (tied to their store), or else any user of the merchant's
+        institution holding the redeem function, at the store the request names."""
         staff = await self.merchants.staff_member(principal.subject)
-        if staff is None or not staff.active:
+        if staff is not None and not staff.active:
             raise NotMerchantStaff()
+        if staff is None:
+            merchant = await self.merchants.by_org(principal.org_id) if principal.org_id else None
+            if merchant is None:
+                raise NotMerchantStaff()
+            staff = MerchantStaff(
+                subject=principal.subject,
+                merchant_id=merchant.id,
+                name=principal.name or principal.subject,
+                store_id=None,
+            )
+            return staff, merchant
         merchant = await self.repo.session.get(Merchant, staff.merchant_id)
         # Staff redeem for their own institution only, whatever the token says besides.
         if merchant is None or merchant.org_id != principal.org_id:
