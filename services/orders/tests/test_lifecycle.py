@@ -159,4 +159,7 @@ def test_subscriptions_use_the_registered_topics() -> None:
         "finance.invoice.reversed",
         "finance.payment.made",
         "finance.receipt.allocated",
+        "insurance.order_request.submitted",
+        "risk.order_request.submitted",
+        "valueadd.order_request.submitted",
     ]

@@ -22,6 +22,7 @@ const en: Messages = {
       list: 'Orders', detail: 'Order', settlement: 'Settlement lists', analysis: 'Analysis',
       imports: 'Import orders', exports: 'Export orders',
     },
+    insurance: { vehicles: 'Vehicles', proposals: 'Proposals', policies: 'Policies', pushes: 'Pushed vehicles', funnel: 'Push funnel and deals' },
     risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',

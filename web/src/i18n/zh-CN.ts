@@ -20,6 +20,7 @@ const zhCN = {
       list: '订单管理', detail: '订单详情', settlement: '结算清单', analysis: '订单分析',
       imports: '订单导入', exports: '订单导出',
     },
+    insurance: { vehicles: '车辆管理', proposals: '投保单管理', policies: '保单管理', pushes: '推送车辆管理', funnel: '推送转化与成交' },
     risk: { requests: '评估单', detail: '评估单详情', scorecards: '评分卡', exports: '评估单导出', reconciliation: '保司对账' },
     finance: {
       invoices: '发票管理', statements: '银行流水', matching: '流水匹配', payments: '付款申请管理',

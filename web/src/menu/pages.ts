@@ -41,6 +41,13 @@ export const consolePages: ConsolePage[] = [
   { name: 'orders-imports', path: 'imports', entry: 'orders', title: 'menu.orders.imports', requires: ['orders.order.create'], icon: 'Upload', component: () => import('@/views/orders/ImportsPage.vue') },
   { name: 'orders-exports', path: 'exports', entry: 'orders', title: 'menu.orders.exports', requires: ['orders.order.query'], icon: 'Download', component: () => import('@/views/orders/ExportsPage.vue') },
 
+  // Insurance (保险管理, entry `insurance`)
+  { name: 'insurance-vehicles', path: 'vehicles', entry: 'insurance', title: 'menu.insurance.vehicles', requires: ['insurance.vehicle.query'], icon: 'Van', component: () => import('@/views/insurance/VehiclesPage.vue') },
+  { name: 'insurance-proposals', path: 'proposals', entry: 'insurance', title: 'menu.insurance.proposals', requires: ['insurance.proposal.query'], icon: 'Document', component: () => import('@/views/insurance/ProposalsPage.vue') },
+  { name: 'insurance-policies', path: 'policies', entry: 'insurance', title: 'menu.insurance.policies', requires: ['insurance.policy.query'], icon: 'Tickets', component: () => import('@/views/insurance/PoliciesPage.vue') },
+  { name: 'insurance-pushes', path: 'pushes', entry: 'insurance', title: 'menu.insurance.pushes', requires: ['insurance.pushed_vehicle.query'], icon: 'Promotion', component: () => import('@/views/insurance/PushesPage.vue') },
+  { name: 'insurance-funnel', path: 'funnel', entry: 'insurance', title: 'menu.insurance.funnel', requires: ['insurance.pushed_vehicle.query', 'insurance.deal.query'], icon: 'TrendCharts', component: () => import('@/views/insurance/FunnelPage.vue') },
+
   // Risk assessment (风险评估, entry `risk`)
   { name: 'risk-requests', path: 'requests', entry: 'risk', title: 'menu.risk.requests', requires: ['risk.form.query'], icon: 'Document', component: () => import('@/views/risk/RequestsPage.vue') },
   { name: 'risk-request-detail', path: 'requests/:id', entry: 'risk', title: 'menu.risk.detail', requires: ['risk.form.query', 'risk.assessment.query'], menu: false, component: () => import('@/views/risk/RequestDetailPage.vue') },

@@ -10,6 +10,8 @@ from orders.exports import models as _export_models  # noqa: F401  (tables on Ba
 from orders.exports.endpoints import router as export_router
 from orders.imports import models as _import_models  # noqa: F401
 from orders.imports.endpoints import router as import_router
+from orders.intake import models as _intake_models  # noqa: F401
+from orders.intake.endpoints import router as intake_router
 from orders.jobs.sweeper import job_sweeper
 from orders.order import models as _order_models  # noqa: F401  (tables on Base.metadata)
 from orders.order.endpoints import router as order_router
@@ -26,7 +28,14 @@ definition = ServiceDefinition.standard(
     settings_factory=Settings,
     metadata=Base.metadata,
     subscriptions=subscriptions,
-    routers=[import_router, export_router, analysis_router, settlement_router, order_router],
+    routers=[
+        import_router,
+        export_router,
+        analysis_router,
+        settlement_router,
+        intake_router,
+        order_router,
+    ],
     demo_data=load_demo_orders,
     lifespan=job_sweeper,
 )

@@ -1,5 +1,6 @@
 """Every topic and event type orders consumes, in one place."""
 
+from orders.intake.handlers import ORDER_REQUESTS, on_order_requests
 from orders.order.handlers import REPORTS, on_finance_events
 from servicekit.messaging import Subscriptions
 from shared_schemas import topic_for
@@ -12,3 +13,8 @@ from shared_schemas import topic_for
 subscriptions = Subscriptions(concurrent_partitions=True)
 for event_type in REPORTS:
     subscriptions.on_batch(topic_for(event_type), event_type, on_finance_events)
+# The business services' order requests (insurance.order_request, risk.…, valueadd.…): a
+# batch's requests are created together; creation is idempotent by source reference (the
+# unique key decides a race between partitions).
+for event_type in ORDER_REQUESTS:
+    subscriptions.on_batch(topic_for(event_type), event_type, on_order_requests)

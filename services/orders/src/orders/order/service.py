@@ -83,6 +83,25 @@ class StepContext:
     by_name: str | None = None  # the caller's name when it came with the request (a label)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who creates an order and why, when not the request's caller: an order request from a
+    business service names its requester, and its first trajectory step names the service."""
+
+    by: str  # created_by and the first step's `by`
+    by_name: str | None
+    cause: str | None  # e.g. the order request's event id
+    note: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None  # of orders.order.created
+
+    @classmethod
+    def of(cls, principal: Principal) -> Origin:
+        """A request's own caller (the REST path and bulk imports)."""
+        request_id = request_id_var.get()
+        return cls(principal.subject, principal.name, request_id, None, request_id)
+
+
 class OrderService:
     def __init__(self, repository: OrderRepository, outbox: Outbox) -> None:
         self.repo = repository
@@ -100,11 +119,13 @@ class OrderService:
             self._ensure_same(existing, data)
         return existing
 
-    async def create(self, data: OrderCreate, principal: Principal) -> tuple[OrderRead, bool]:
+    async def create(
+        self, data: OrderCreate, principal: Principal, origin: Origin | None = None
+    ) -> tuple[OrderRead, bool]:
         """Returns the order and whether it was created now (False: the same source existed)."""
         existing = await self.preflight(data, principal)
         if existing is None:
-            order = await self._insert(data, principal)
+            order = await self._insert(data, origin or Origin.of(principal))
             if order is not None:
                 return await self._read(order), True
             existing = await self.repo.by_source(data.source_service, data.source_ref)
@@ -148,21 +169,26 @@ class OrderService:
         return results, todo
 
     async def create_many(
-        self, batch: Sequence[OrderCreate], principal: Principal
+        self,
+        batch: Sequence[OrderCreate],
+        principal: Principal,
+        origins: Sequence[Origin] | None = None,
     ) -> list[str | ProblemError]:
         """`create` for many orders at once (bulk import): per item "created", "skipped" (the
         same source existed with the same content) or the ProblemError `create` would raise.
         Same rules, rows and events as `create`, written with a few statements per batch
         instead of several per order. A repeated reference within the batch is the earlier
         item's order. If a concurrent creator takes a reference meanwhile, the batch's inserts
-        are rolled back (savepoint) and the items are created one by one."""
+        are rolled back (savepoint) and the items are created one by one. `origins` (one per
+        item) name who creates each order when it is not `principal` (order requests)."""
         results, todo = await self.sort_out(batch, principal, {}, "an earlier row of this batch")
+        who = list(origins) if origins is not None else [Origin.of(principal)] * len(batch)
         if todo:
             now = datetime.now(UTC)
             day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
             first = await self.repo.reserve_order_numbers(day, len(todo))
             built = [
-                self._new_order(batch[i], principal, f"OC{day}{first + k:06d}", now)
+                self._new_order(batch[i], who[i], f"OC{day}{first + k:06d}", now)
                 for k, i in enumerate(todo)
             ]
             if await self.repo.add_many(built):
@@ -173,17 +199,17 @@ class OrderService:
             else:
                 for i in todo:
                     try:
-                        _, created = await self.create(batch[i], principal)
+                        _, created = await self.create(batch[i], principal, who[i])
                         results[i] = "created" if created else "skipped"
                     except ProblemError as exc:
                         results[i] = exc
         return [r for r in results if r is not None]
 
-    async def _insert(self, data: OrderCreate, principal: Principal) -> Order | None:
+    async def _insert(self, data: OrderCreate, origin: Origin) -> Order | None:
         now = datetime.now(UTC)
         day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
         number = await self.repo.next_order_number(day)
-        new = self._new_order(data, principal, f"OC{day}{number:06d}", now)
+        new = self._new_order(data, origin, f"OC{day}{number:06d}", now)
         order = Order(**new.order)
         lines = [OrderLine(**line) for line in new.lines]
         if not await self.repo.add_new(order, OrderStatusChange(**new.first_step), lines):
@@ -195,9 +221,7 @@ class OrderService:
         return order
 
     @staticmethod
-    def _new_order(
-        data: OrderCreate, principal: Principal, order_no: str, now: datetime
-    ) -> NewOrder:
+    def _new_order(data: OrderCreate, origin: Origin, order_no: str, now: datetime) -> NewOrder:
         """The rows (column values) and the event of a new order, nothing written yet. Plain
         dicts: a bulk import inserts them as they are (building ORM objects cost more than the
         INSERTs); `create` makes the ORM objects from them."""
@@ -221,7 +245,7 @@ class OrderService:
             "sign_date": data.sign_date,
             "invoiced_fen": 0,
             "settled_fen": 0,
-            "created_by": principal.subject,
+            "created_by": origin.by,
             "created_at": now,
             "version": 1,
         }
@@ -245,10 +269,10 @@ class OrderService:
             "from_status": None,
             "to_status": OrderStatus.created.value,
             "at": now,
-            "by": principal.subject,
-            "by_name": principal.name,
-            "cause": request_id_var.get(),
-            "note": None,
+            "by": origin.by,
+            "by_name": origin.by_name,
+            "cause": origin.cause,
+            "note": origin.note,
         }
         event = _event(
             trusted(
@@ -262,12 +286,13 @@ class OrderService:
                 source_service=data.source_service,
                 source_ref=data.source_ref,
                 sign_date=data.sign_date,
-                created_by=principal.subject,
+                created_by=origin.by,
             ),
             producer=PRODUCER,
             aggregate_id=order_id,
             org_id=data.customer_org_id,
-            correlation_id=request_id_var.get(),
+            correlation_id=origin.correlation_id,
+            causation_id=origin.causation_id,
         )
         return NewOrder(order, lines, first_step, redemption_fact(order), event)
 

@@ -68,7 +68,10 @@ class SettlementListCreatedV1(EventPayload):
 
 class OrderRequestRejectedV1(EventPayload):
     """orders.order_request.rejected — the order center could not accept an order request;
-    it recorded the rejection and creates no order for this (`source_service`, `source_ref`)."""
+    it recorded the rejection and made no order from it. With code `source_ref_reused` the
+    reference had already made an order with other content: that first order stands (its
+    `orders.order.created` names it); any other code: no order has this reference, and a
+    corrected request under it may be sent again."""
 
     source_service: str = Field(min_length=1, max_length=40, description="Who asked.")
     source_ref: str = Field(min_length=1, max_length=120, description="The request's key.")
