@@ -189,3 +189,27 @@ async def test_merchant_a_never_sees_merchant_b_redemptions(
                               headers=world.merchant_admin.headers)).json()  # fmt: skip
     assert [h["count"] for h in hours if h["count"]] == [1]
     assert next(h for h in hours if h["count"])["label"] == "10:00"  # Shanghai time of the clock
+
+
+async def test_check_shows_the_coupon_and_writes_nothing(
+    client: httpx.AsyncClient, world: Any, new_world: Any
+) -> None:
+    code = await _coupon(client, world, name="张三丰", plate_no="沪A12345")
+    staff = world.staff.headers
+    checked = await client.post(
+        "/v1/redemptions/check", json={"code": code.lower().replace("-", " ")}, headers=staff
+    )
+    assert checked.status_code == 200, checked.text
+    c = checked.json()
+    assert (c["coupon_code"], c["product_name"], c["holder_name"], c["plate_no"]) == (
+        code, "标准洗车券", "张**", "沪A12345")  # fmt: skip
+    assert (c["store_name"], c["settlement_price"], c["face_value"]) == ("徐汇店", "28.50", "50.00")
+    coupon = (await client.get(f"/v1/coupons/{code}", headers=world.operator.headers)).json()
+    assert coupon["status"] == "issued"
+    # The same codes as the redemption itself.
+    foreign = await _coupon(client, await new_world())
+    answer = await client.post("/v1/redemptions/check", json={"code": foreign}, headers=staff)
+    assert (answer.status_code, answer.json()["code"]) == (422, "product_not_redeemable_here")
+    assert (await client.post("/v1/redemptions", json={"code": code}, headers=staff)).status_code == 201
+    again = await client.post("/v1/redemptions/check", json={"code": code}, headers=staff)
+    assert (again.status_code, again.json()["code"]) == (409, "coupon_already_redeemed")

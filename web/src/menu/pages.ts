@@ -55,6 +55,14 @@ export const consolePages: ConsolePage[] = [
   { name: 'risk-exports', path: 'exports', entry: 'risk', title: 'menu.risk.exports', requires: ['risk.export.query', 'risk.export.create'], icon: 'Download', component: () => import('@/views/risk/ExportsPage.vue') },
   { name: 'risk-reconciliation', path: 'reconciliation', entry: 'risk', title: 'menu.risk.reconciliation', requires: ['risk.reconciliation.query'], icon: 'Finished', component: () => import('@/views/risk/ReconciliationPage.vue') },
 
+  // Value-added services (增值服务, entry `valueadd`): coupons (卡券)
+  { name: 'valueadd-redeem', path: 'redeem', entry: 'valueadd', title: 'menu.valueadd.redeem', requires: ['valueadd.redemption.redeem'], icon: 'Aim', component: () => import('@/views/valueadd/coupons/RedeemPage.vue') },
+  { name: 'valueadd-coupons', path: 'coupons', entry: 'valueadd', title: 'menu.valueadd.coupons', requires: ['valueadd.coupon.query'], icon: 'Ticket', component: () => import('@/views/valueadd/coupons/CouponsPage.vue') },
+  { name: 'valueadd-products', path: 'coupon-products', entry: 'valueadd', title: 'menu.valueadd.products', requires: ['valueadd.coupon.query'], icon: 'Goods', component: () => import('@/views/valueadd/coupons/ProductsPage.vue') },
+  { name: 'valueadd-batches', path: 'batches', entry: 'valueadd', title: 'menu.valueadd.batches', requires: ['valueadd.coupon.query'], icon: 'Files', component: () => import('@/views/valueadd/coupons/BatchesPage.vue') },
+  { name: 'valueadd-redemptions', path: 'redemptions', entry: 'valueadd', title: 'menu.valueadd.redemptions', requires: ['valueadd.redemption.query'], icon: 'TrendCharts', component: () => import('@/views/valueadd/coupons/RedemptionsPage.vue') },
+  { name: 'valueadd-statements', path: 'statements', entry: 'valueadd', title: 'menu.valueadd.statements', requires: ['valueadd.statement.query'], icon: 'Finished', component: () => import('@/views/valueadd/coupons/StatementsPage.vue') },
+
   // Finance (财务中心, entry `finance`)
   { name: 'finance-invoices', path: 'invoices', entry: 'finance', title: 'menu.finance.invoices', requires: ['finance.invoice.query'], icon: 'Document', component: () => import('@/views/finance/InvoicesPage.vue') },
   { name: 'finance-buyers', path: 'buyers', entry: 'finance', title: 'menu.finance.buyers', requires: ['finance.invoice.query'], icon: 'Postcard', component: () => import('@/views/finance/BuyersPage.vue') },

@@ -14,6 +14,7 @@ from valueadd.common.clock import ClockDep
 from valueadd.redemptions.repository import RedemptionRepository
 from valueadd.redemptions.schemas import (
     RedeemRequest,
+    RedemptionCheck,
     RedemptionPage,
     RedemptionRead,
     StatsDimension,
@@ -53,6 +54,19 @@ async def redeem(
     if not created:
         response.status_code = status.HTTP_200_OK
     return redemption
+
+
+@router.post(
+    "/check",
+    response_model=RedemptionCheck,
+    summary="Check a code before redeeming: every check of 核销, nothing written",
+)
+async def check(
+    body: RedeemRequest,
+    service: Service,
+    principal: Annotated[Principal, Depends(require("valueadd.redemption.redeem"))],
+) -> RedemptionCheck:
+    return await service.check(body, principal)
 
 
 @router.get("", response_model=RedemptionPage, summary="Redemptions you may see, newest first")

@@ -39,6 +39,22 @@ class RedemptionRead(BaseModel):
     order_no: str | None = None
 
 
+class RedemptionCheck(BaseModel):
+    """What a passed check shows the staff before they redeem (the holder's name masked)."""
+
+    coupon_code: str
+    product_code: str
+    product_name: str
+    face_value: Yuan
+    holder_name: str | None
+    plate_no: str | None
+    valid_from: date
+    valid_to: date
+    merchant_name: str
+    store_name: str
+    settlement_price: Yuan
+
+
 class RedemptionPage(BaseModel):
     items: list[RedemptionRead]
     total: int

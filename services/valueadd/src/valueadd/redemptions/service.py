@@ -29,7 +29,7 @@ from valueadd.coupons.errors import CouponNotFound
 from valueadd.coupons.models import Coupon, CouponProduct, CouponStatus, trail_row
 from valueadd.coupons.repository import CouponRepository
 from valueadd.merchants.errors import NotMerchantStaff, StoreNotFound
-from valueadd.merchants.models import Merchant, MerchantStaff
+from valueadd.merchants.models import Merchant, MerchantProduct, MerchantStaff, MerchantStore
 from valueadd.merchants.repository import MerchantRepository
 from valueadd.redemptions.errors import (
     AlreadyRedeemed,
@@ -46,6 +46,7 @@ from valueadd.redemptions.models import Redemption
 from valueadd.redemptions.repository import RedemptionRepository
 from valueadd.redemptions.schemas import (
     RedeemRequest,
+    RedemptionCheck,
     RedemptionPage,
     RedemptionRead,
     StatsDimension,
@@ -76,24 +77,8 @@ class RedemptionService:
             earlier = await self._earlier(merchant.id, idempotency_key, data.code)
             if earlier is not None:
                 return earlier, False
-        store = await self.merchants.store(
-            merchant.id, data.store_id or staff.store_id or uuid.UUID(int=0)
-        )
-        if store is None or not store.active:
-            raise StoreNotFound()
-        code = codes.normalise(data.code)
-        if code is None:
-            raise CodeInvalid()
-        coupon = await self.coupons.coupon_by_code(code)
-        if coupon is None:
-            raise CouponNotFound()
-        product = await self.coupons.product(coupon.product_id)
-        assert product is not None
         now = self.clock()
-        self._check(coupon, product, business_day(now), store.region_code, data.car_model)
-        price = await self.merchants.price(merchant.id, product.id)
-        if price is None:
-            raise ProductNotRedeemableHere(product.name)
+        store, coupon, product, price = await self._checked(data, staff, merchant, now)
         # The one guard that counts under concurrency: only a coupon still issued moves.
         moved = await self.coupons.move(
             [coupon.id], CouponStatus.issued, CouponStatus.redeemed, now, redeemed_at=now
@@ -155,6 +140,46 @@ class RedemptionService:
                 self.repo.session, self.outbox, order_request(redemption, merchant), now
             )
         return read(redemption, None), True
+
+    async def check(self, data: RedeemRequest, principal: Principal) -> RedemptionCheck:
+        """Every check of a redemption, writing nothing: what the staff sees before redeeming."""
+        staff, merchant = await self._staff(principal)
+        store, coupon, product, price = await self._checked(data, staff, merchant, self.clock())
+        return RedemptionCheck(
+            coupon_code=codes.display(coupon.code),
+            product_code=product.code,
+            product_name=product.name,
+            face_value=from_fen(product.face_value_fen),
+            holder_name=mask_name(coupon.holder_name),
+            plate_no=coupon.plate_no,
+            valid_from=coupon.valid_from,
+            valid_to=coupon.valid_to,
+            merchant_name=merchant.name,
+            store_name=store.name,
+            settlement_price=from_fen(price.settlement_price_fen),
+        )
+
+    async def _checked(
+        self, data: RedeemRequest, staff: MerchantStaff, merchant: Merchant, now: datetime
+    ) -> tuple[MerchantStore, Coupon, CouponProduct, MerchantProduct]:
+        store = await self.merchants.store(
+            merchant.id, data.store_id or staff.store_id or uuid.UUID(int=0)
+        )
+        if store is None or not store.active:
+            raise StoreNotFound()
+        code = codes.normalise(data.code)
+        if code is None:
+            raise CodeInvalid()
+        coupon = await self.coupons.coupon_by_code(code)
+        if coupon is None:
+            raise CouponNotFound()
+        product = await self.coupons.product(coupon.product_id)
+        assert product is not None
+        self._check(coupon, product, business_day(now), store.region_code, data.car_model)
+        price = await self.merchants.price(merchant.id, product.id)
+        if price is None:
+            raise ProductNotRedeemableHere(product.name)
+        return store, coupon, product, price
 
     def _check(
         self,
@@ -264,6 +289,13 @@ class RedemptionService:
             StatsRow(key=k, label=lbl, count=n, settlement_amount=from_fen(s))
             for k, lbl, n, s in rows
         ]
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三 → 张*, 欧阳娜娜 → 欧***: enough for the staff to ask, not to know."""
+    if not name:
+        return None
+    return name[0] + "*" * (len(name) - 1)
 
 
 def source_ref(redemption: Redemption) -> str:
