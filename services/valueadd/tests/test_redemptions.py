@@ -210,6 +210,8 @@ async def test_check_shows_the_coupon_and_writes_nothing(
     foreign = await _coupon(client, await new_world())
     answer = await client.post("/v1/redemptions/check", json={"code": foreign}, headers=staff)
     assert (answer.status_code, answer.json()["code"]) == (422, "product_not_redeemable_here")
-    assert (await client.post("/v1/redemptions", json={"code": code}, headers=staff)).status_code == 201
+    assert (
+        await client.post("/v1/redemptions", json={"code": code}, headers=staff)
+    ).status_code == 201
     again = await client.post("/v1/redemptions/check", json={"code": code}, headers=staff)
     assert (again.status_code, again.json()["code"]) == (409, "coupon_already_redeemed")

@@ -272,6 +272,16 @@ export const PROBLEMS: Record<string, Pair> = {
   import_rows_invalid: ['导入文件中有错误的行。', 'Some rows are not valid.'],
   import_rejected: ['导入被拒绝。', 'The import was refused.'],
   missing: ['缺少必填内容。', 'Something required is missing.'],
+
+  // valueadd mall (商城)
+  mall_product_not_found: ['找不到该商品。', 'No such mall product.'],
+  mall_code_taken: ['该编码在本商城已被使用。', 'The code is taken in this mall.'],
+  sku_not_found: ['找不到该商品规格。', 'No such SKU.'],
+  out_of_stock: ['库存不足。', 'Not enough stock.'],
+  mall_order_not_found: ['找不到该商城订单。', 'No such mall order.'],
+  payment_amount_mismatch: ['支付金额与订单金额不符。', 'The paid amount differs from the order amount.'],
+  payment_already_recorded: ['该订单已记录过其他支付结果。', 'Another payment result was recorded for this order.'],
+  payment_transaction_reused: ['该支付流水号属于另一订单。', 'The transaction number belongs to another order.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */

@@ -6,6 +6,8 @@ from valueadd.common import numbers as _numbers  # noqa: F401  (tables on Base.m
 from valueadd.common import orderlinks as _orderlinks  # noqa: F401
 from valueadd.coupons import models as _coupon_models  # noqa: F401
 from valueadd.coupons.endpoints import router as coupons_router
+from valueadd.mall import models as _mall_models  # noqa: F401
+from valueadd.mall.endpoints import router as mall_router
 from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
 from valueadd.redemptions import models as _redemption_models  # noqa: F401
@@ -19,4 +21,5 @@ ROUTERS: list[APIRouter] = [
     coupons_router,
     redemptions_router,
     statements_router,
+    mall_router,
 ]
