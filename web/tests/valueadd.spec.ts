@@ -16,6 +16,8 @@ import RedeemPage from '@/views/valueadd/coupons/RedeemPage.vue'
 import CouponsPage from '@/views/valueadd/coupons/CouponsPage.vue'
 import BatchesPage from '@/views/valueadd/coupons/BatchesPage.vue'
 import StatementsPage from '@/views/valueadd/coupons/StatementsPage.vue'
+import MallProductsPage from '@/views/valueadd/mall/MallProductsPage.vue'
+import MallOrdersPage from '@/views/valueadd/mall/MallOrdersPage.vue'
 import { jsonResponse, makeSession } from './fixtures'
 
 const ENTRY = { code: 'valueadd', kind: 'business' as const, name_zh: '增值服务', name_en: 'Value-added services', icon: null, launch_url: '/console/valueadd', tenant_system: false }
@@ -211,5 +213,46 @@ describe('valueadd console: coupons, batches, statements', () => {
     expect(calls.some((c) => c.method === 'POST' && c.url.endsWith('/statements/s-uuid-1/lines/HXABCDEFGHJKMN/confirm'))).toBe(true)
     // Staff without statement.create are not offered to make statements.
     expect(wrapper.text()).not.toContain('生成对账单')
+  })
+})
+
+describe('valueadd console: mall', () => {
+  const MALL = ['valueadd.mall', 'valueadd.mall.query', 'valueadd.mall.manage', 'valueadd.mall.order']
+
+  it('shows products with their SKUs\' prices and stock in yuan', async () => {
+    const product = {
+      id: 'p-uuid-1', code: 'WASH-PLUS', name: '精致洗车套餐', service: 'wash', description: null, active: true, created_by: 'u-1', created_at: '2026-11-20T02:00:00Z',
+      skus: [{ id: 'sku-uuid-1', sku_code: 'WASH-PLUS-5', name: '5 次卡', price: '179.00', market_price: '290.00', cost: '120.00', stock: 199 }],
+    }
+    const { wrapper } = await mountPage('/console/valueadd/mall/products', MallProductsPage, MALL, () => jsonResponse([product]))
+    const text = wrapper.text()
+    expect(text).toContain('精致洗车套餐')
+    expect(text).toContain('洗车')
+    expect(text).toContain('WASH-PLUS-5')
+    expect(text).toContain('¥179.00')
+    expect(text).toContain('¥290.00')
+    expect(text).toContain('199')
+    expect(text).toContain('补充库存')
+    expect(text).not.toContain('sku-uuid-1')
+  })
+
+  it('lists mall orders by number with their payment state and the order center\'s order', async () => {
+    const order = {
+      id: 'o-uuid-1', order_no: 'SC20261120000001', product_name: '精致洗车套餐', sku_code: 'WASH-PLUS-5', sku_name: '5 次卡', quantity: 1,
+      unit_price: '179.00', amount: '179.00', buyer_ref: 'DEMO-C-0001', buyer_name: '张三', status: 'paid', payment_channel: 'wechat_pay',
+      payment_txn_no: 'DEMO-WX-0001', paid_at: '2026-11-20T02:00:00Z', created_by: 'u-1', created_at: '2026-11-20T02:00:00Z', center_order_no: 'OC20261120000009',
+    }
+    const { wrapper, calls } = await mountPage('/console/valueadd/mall/orders', MallOrdersPage, MALL, () => jsonResponse({ items: [order], total: 1 }))
+    const text = wrapper.text()
+    expect(text).toContain('SC20261120000001')
+    expect(text).toContain('已支付')
+    expect(text).toContain('微信支付 DEMO-WX-0001')
+    expect(text).toContain('OC20261120000009')
+    expect(text).not.toContain('o-uuid-1')
+    await wrapper.find('[data-test="order-no"]').setValue('SC20261120000001')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(calls[calls.length - 1].url).toContain('order_no=SC20261120000001')
+    expect(firstPageOf('valueadd', { valueadd: MALL })?.name).toBe('valueadd-mall-products')
   })
 })

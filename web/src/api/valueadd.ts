@@ -63,6 +63,15 @@ export interface Statement {
   settlement_order_nos: string[]; lines: StatementLine[]
 }
 
+// 商城
+export interface MallSku { id: string; sku_code: string; name: string; price: string; market_price: string; cost: string; stock: number }
+export interface MallProduct { id: string; code: string; name: string; service: string; description: string | null; active: boolean; skus: MallSku[]; created_by: string; created_at: string }
+export interface MallOrder {
+  id: string; order_no: string; product_name: string; sku_code: string; sku_name: string; quantity: number; unit_price: string; amount: string
+  buyer_ref: string; buyer_name: string | null; status: 'pending_payment' | 'paid' | 'payment_failed'; payment_channel: string | null
+  payment_txn_no: string | null; paid_at: string | null; created_by: string; created_at: string; center_order_no: string | null
+}
+
 /** A key per redemption attempt: a retry of the same press gets the first answer. */
 export function idempotencyKey(): string {
   const c = globalThis.crypto
@@ -99,5 +108,10 @@ export const valueaddApi = {
   confirmLine: (id: string, redemptionNo: string) => api.post<Statement>(`${base}/statements/${id}/lines/${redemptionNo}/confirm`, undefined, { notify: false }),
   disputeLine: (id: string, redemptionNo: string, reason: string) =>
     api.post<Statement>(`${base}/statements/${id}/lines/${redemptionNo}/dispute`, { reason }, { notify: false }),
+  mallProducts: () => api.get<MallProduct[]>(`${base}/mall/products`),
+  createMallProduct: (body: Record<string, unknown>) => api.post<MallProduct>(`${base}/mall/products`, body, { notify: false }),
+  addStock: (skuId: string, count: number) => api.post<MallSku>(`${base}/mall/skus/${skuId}/stock`, { count }, { notify: false }),
+  mallOrders: (query: Query) => api.get<Page<MallOrder>>(`${base}/mall/orders`, { query }),
+
   confirmStatement: (id: string) => api.post<Statement>(`${base}/statements/${id}/confirm`, undefined, { notify: false }),
 }

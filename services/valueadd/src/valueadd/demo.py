@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.messaging import Outbox
 from servicekit.settings import ServiceSettings
 from valueadd.coupons.demo import load_coupon_demo
+from valueadd.mall.demo import load_mall_demo
 
 Loader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
 
 #: Each module's demo loader, in order (later ones may use what earlier ones made).
 LOADERS: list[Loader] = [
     load_coupon_demo,
+    load_mall_demo,
 ]
 
 
