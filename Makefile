@@ -9,7 +9,7 @@ PACKAGES := shared-schemas libs/servicekit sso gateway services/insurance servic
 SERVICES := sso gateway insurance risk valueadd orders finance
 
 BENCHMARKS := event_backbone gateway_overhead sso_tokens orders_scale finance_ledger \
-              finance_statements
+              finance_statements valueadd_redemptions
 
 .PHONY: help uv sync run prepare migrate demo-data web test test-packages test-web test-e2e lint \
         catalogue bench clean
