@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from servicekit.clock import FixedClock
 from servicekit.testing.tokens import TestTokenIssuer
 from shared_schemas import PaymentMadeV1
 
@@ -263,7 +264,7 @@ async def test_fund_transfers_are_recorded_once_per_bank_reference(
 
 
 async def test_service_staff_withdraw_their_own_balance(
-    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, clock: FixedClock
 ) -> None:
     clerk = headers(token_issuer, subject="clerk-3")
     account = await bank_account(client, clerk)
@@ -272,6 +273,7 @@ async def test_service_staff_withdraw_their_own_balance(
     first = await add_order(app, org, 20_000, direction="payable")
     second = await add_order(app, org, 5_000, direction="payable")
     for order in (first, second):
+        clock.advance(minutes=1)  # credits are spent oldest first
         credited = await client.post(
             f"/v1/staff-balances/{staff}/credits",
             json={"order_id": str(order.order_id)},

@@ -2,10 +2,13 @@
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from servicekit.clock import FixedClock
 from servicekit.testing.tokens import TestTokenIssuer
 from shared_schemas import Money, OrderCategory, OrderCreatedV1, OrderDirection, new_event
 
@@ -118,3 +121,17 @@ async def test_account_mapping_changes_record_who_and_apply_to_new_orders(
     codes = {(m["direction"], m["category"]): m["account_code"] for m in listed.json()}
     assert codes[("receivable", "plate_call_fee")] == "112201"
     assert codes[("payable", "merchant_payout")] == "2202"
+
+
+async def test_the_consumer_records_at_the_apps_clock(
+    app: Any, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, kafka_bootstrap: str
+) -> None:
+    # Handlers read the app's clock (as endpoints do), not the wall: a pinned instant years
+    # away from any real "now" is what the item says it was recorded at.
+    at = datetime(2031, 3, 1, 8, 15, tzinfo=UTC)
+    app.state.clock = FixedClock(at)
+    event = _order_created()
+    await _publish(kafka_bootstrap, event)
+    item = (await _wait_item(client, event.payload.order_id, _finance(token_issuer))).json()
+    recorded = datetime.fromisoformat(item["recorded_at"])  # naive from SQLite: stored as UTC
+    assert recorded.replace(tzinfo=recorded.tzinfo or UTC) == at

@@ -35,7 +35,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, **settings.engine_options())
         sessionmaker = create_sessionmaker(engine)
-        messaging = build_messaging(definition, settings, engine, sessionmaker)
+        # Handlers read the app's clock at call time, so pinning app.state.clock pins them too.
+        messaging = build_messaging(
+            definition, settings, engine, sessionmaker, clock=lambda: app.state.clock()
+        )
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker
         app.state.messaging = messaging

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from servicekit.clock import Clock
 from servicekit.definition import ServiceDefinition
 from servicekit.events import parse_event, topic_for_event
 from servicekit.messaging import Messaging
@@ -15,6 +16,7 @@ def build_messaging(
     settings: ServiceSettings,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock | None = None,
 ) -> Messaging:
     return Messaging(
         settings=settings,
@@ -24,4 +26,5 @@ def build_messaging(
         subscriptions=definition.subscriptions,
         topic_for=topic_for_event,
         parse=parse_event,
+        clock=clock or definition.clock,
     )

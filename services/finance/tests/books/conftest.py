@@ -82,7 +82,7 @@ async def record_orders(app: FastAPI, org: uuid.UUID, *fens: int, **kwargs: Any)
     """Orders as finance's consumer records them from orders.order.created; their ids."""
     events = [order_created(org, fen, **kwargs) for fen in fens]
     async with app.state.sessionmaker() as session, session.begin():
-        service = SettlementService(SettlementRepository(session))
+        service = SettlementService(SettlementRepository(session), app.state.clock)
         for event in events:
             await service.record_order(event)
     return [str(e.payload.order_id) for e in events]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from servicekit.clock import FixedClock
 from servicekit.testing.tokens import TestTokenIssuer
 
 
@@ -251,3 +253,28 @@ async def test_concurrent_applications_never_over_invoice_an_order(
     assert codes == [201, 422, 422, 422, 422, 422], [a.text for a in answers]
     item = (await client.get(f"/v1/settlement-items/{order}", headers=h)).json()
     assert (item["invoice_pending"], item["uninvoiced"]) == ("60.00", "40.00")
+
+
+async def test_application_numbers_and_times_follow_the_clock_in_shanghai(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    token_issuer: TestTokenIssuer,
+    books: Any,
+    clock: FixedClock,
+) -> None:
+    org = uuid.uuid4()
+    h = books.headers(token_issuer, org)
+    one, two = await books.record_orders(app, org, 10_000, 10_000)
+    # 23:59 in Shanghai on the 26th, then 00:01 on the 27th (16:01 UTC, still the 26th there).
+    clock.set(datetime(2026, 11, 26, 15, 59, tzinfo=UTC))
+    late = await client.post(
+        "/v1/invoices/applications", json=books.application_body([(one, "100.00")]), headers=h
+    )
+    clock.advance(minutes=2)
+    early = await client.post(
+        "/v1/invoices/applications", json=books.application_body([(two, "100.00")]), headers=h
+    )
+    assert late.status_code == early.status_code == 201, (late.text, early.text)
+    assert late.json()["application_no"].startswith("IA20261126")
+    assert early.json()["application_no"].startswith("IA20261127")
+    assert datetime.fromisoformat(early.json()["applied_at"]) == clock()

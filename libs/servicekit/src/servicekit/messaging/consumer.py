@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.aio import sleep_or_stop
+from servicekit.clock import Clock, utc_now
 from servicekit.db import insert_many
 from servicekit.messaging.kafka import new_consumer, new_producer, started, stop_quietly
 from servicekit.messaging.outbox import Outbox
@@ -81,6 +82,9 @@ class HandlerContext:
     #: event alone (in_batch=False), so a handler may leave a duplicate check that a unique
     #: key enforces anyway to that retry and save a round trip per event in the batch.
     in_batch: bool = False
+    #: The service's clock: handlers read "now" here, so a test that pins the app's clock
+    #: pins what consumed events record too.
+    clock: Clock = utc_now
 
     async def publish(self, *events: Any) -> None:
         await self.outbox.add(self.session, *events)
@@ -155,7 +159,9 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
+        clock: Clock = utc_now,
     ) -> None:
+        self._clock = clock
         self._sessionmaker = sessionmaker
         self._inbox = tables.inbox
         self._outbox = outbox
@@ -337,7 +343,11 @@ class EventConsumer:
         handler = self._subs.handler_for(record.topic, envelope.event_type)
         assert handler is not None
         ctx = HandlerContext(
-            session=session, outbox=self._outbox, event=envelope, in_batch=in_batch
+            session=session,
+            outbox=self._outbox,
+            event=envelope,
+            in_batch=in_batch,
+            clock=self._clock,
         )
         with correlation_scope(envelope.correlation_id or str(envelope.event_id)):
             # No savepoint per handler: an exception propagates and rolls back the whole
@@ -349,7 +359,9 @@ class EventConsumer:
     async def _run_batch_handler(
         self, session: AsyncSession, handler: BatchHandler, events: list[Any], in_batch: bool
     ) -> None:
-        ctx = HandlerContext(session=session, outbox=self._outbox, event=None, in_batch=in_batch)
+        ctx = HandlerContext(
+            session=session, outbox=self._outbox, event=None, in_batch=in_batch, clock=self._clock
+        )
         first = events[0]
         with correlation_scope(first.correlation_id or str(first.event_id)):
             await handler(events, ctx)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from servicekit.clock import Clock, utc_now
 from servicekit.messaging.consumer import EventConsumer, Parser, Subscriptions
 from servicekit.messaging.kafka import broker_reachable
 from servicekit.messaging.outbox import WAKE_KEY, Outbox
@@ -30,6 +31,7 @@ class Messaging:
         subscriptions: Subscriptions,
         topic_for: Callable[[str], str],
         parse: Parser,
+        clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
         self.outbox = Outbox(tables, topic_for)
@@ -56,6 +58,7 @@ class Messaging:
             retry_backoff=settings.consumer_retry_backoff_seconds,
             session_timeout_ms=settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+            clock=clock,
         )
         # Sessions made by this sessionmaker wake the relay right after committing events.
         sessionmaker.kw.setdefault("info", {})[WAKE_KEY] = self.relay.wake

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from finance.channels.repository import ChannelRepository
 from finance.channels.schemas import ChannelBillRead, ReconciliationRead
 from finance.channels.service import ChannelService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 from servicekit.errors import ProblemError, Unprocessable
 
@@ -21,8 +21,8 @@ Runner = Annotated[Principal, Depends(require("finance.channel_reconciliation.ru
 MAX_BILL_BYTES = 64 * 1024 * 1024
 
 
-def _service(session: DbSession) -> ChannelService:
-    return ChannelService(ChannelRepository(session))
+def _service(session: DbSession, clock: AppClock) -> ChannelService:
+    return ChannelService(ChannelRepository(session), clock=clock)
 
 
 Service = Annotated[ChannelService, Depends(_service)]

@@ -29,6 +29,7 @@ from finance.receipts.repository import ReceiptRepository, take_write_lock
 from finance.receipts.schemas import to_yuan
 from finance.statements.service import operators_only
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, NotFound, Unprocessable
 
 CHANNEL_FEES = "channel_fees"
@@ -37,8 +38,9 @@ CHANNEL_BALANCE = "1012"
 
 
 class ChannelService:
-    def __init__(self, repository: ChannelRepository) -> None:
+    def __init__(self, repository: ChannelRepository, clock: Clock = utc_now) -> None:
         self.repo = repository
+        self.clock = clock
         self.receipts = ReceiptRepository(repository.session)
         self.payments = PaymentRepository(repository.session)
 
@@ -70,7 +72,7 @@ class ChannelService:
                     code="bill_differs",
                 )
             return bill_read(known, already_imported=True)
-        now = datetime.now(UTC)
+        now = self.clock()
         bill = ChannelBill(
             id=uuid.uuid4(),
             channel=channel,
@@ -214,8 +216,9 @@ class ChannelService:
                     PostingLine(CHANNEL_BALANCE, debit_fen=returned, credit_fen=charged),
                 ],
                 actor=principal.subject,
+                clock=self.clock,
             )
-        bill.reconciled_by, bill.reconciled_at = principal.subject, datetime.now(UTC)
+        bill.reconciled_by, bill.reconciled_at = principal.subject, self.clock()
         await self.repo.session.flush()
         return await self.result(bill.id, principal, None)
 

@@ -20,14 +20,14 @@ from finance.invoices.schemas import (
     RedLetterWrite,
 )
 from finance.invoices.service import InvoiceService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import Principal, require
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> InvoiceService:
-    return InvoiceService(InvoiceRepository(session), outbox)
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> InvoiceService:
+    return InvoiceService(InvoiceRepository(session), outbox, clock=clock)
 
 
 Service = Annotated[InvoiceService, Depends(_service)]

@@ -15,7 +15,7 @@ async def on_settlement_list_created(
 ) -> None:
     # The billing order may reach finance after its list (another topic): record it from the
     # list then; the later orders.order.created finds it and is skipped.
-    item = await SettlementService(SettlementRepository(ctx.session)).record_billing_order(event)
-    await InvoiceService(InvoiceRepository(ctx.session), ctx.outbox).apply_for_settlement_list(
-        event, item
-    )
+    settlement = SettlementService(SettlementRepository(ctx.session), ctx.clock)
+    item = await settlement.record_billing_order(event)
+    invoices = InvoiceService(InvoiceRepository(ctx.session), ctx.outbox, ctx.clock)
+    await invoices.apply_for_settlement_list(event, item)

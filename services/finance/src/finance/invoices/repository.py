@@ -103,7 +103,10 @@ class InvoiceRepository:
                     )
                 )
             )
-        query = query.order_by(InvoiceApplication.applied_at.desc(), InvoiceApplication.id)
+        # Newest first; numbers rise within a day, so they order applications made in one instant.
+        query = query.order_by(
+            InvoiceApplication.applied_at.desc(), InvoiceApplication.application_no.desc()
+        )
         return (await self.session.execute(query.limit(limit).offset(offset))).scalars().all()
 
     async def next_application_number(self, day: str) -> int:

@@ -17,7 +17,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +48,7 @@ from finance.ledger.repository import LedgerRepository
 from finance.settlement.models import SettlementItem
 from finance.settlement.refs import resolve_order_ids
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
@@ -112,9 +112,12 @@ class LineIn:
 
 
 class InvoiceService:
-    def __init__(self, repository: InvoiceRepository, outbox: Outbox) -> None:
+    def __init__(
+        self, repository: InvoiceRepository, outbox: Outbox, clock: Clock = utc_now
+    ) -> None:
         self.repo = repository
         self.outbox = outbox
+        self.clock = clock
 
     # -- applying -----------------------------------------------------------------------------
 
@@ -233,8 +236,8 @@ class InvoiceService:
             raise InvoiceProblem(
                 f"Invoice application refused: {errors[0]['message']}.", errors=errors
             )
-        now = datetime.now(UTC)
-        day = today_shanghai().strftime("%Y%m%d")
+        now = self.clock()
+        day = today_shanghai(self.clock).strftime("%Y%m%d")
         number = await self.repo.next_application_number(day)
         application = InvoiceApplication(
             id=uuid.uuid4(),
@@ -368,6 +371,7 @@ class InvoiceService:
             memo=f"开票 {data.invoice_no} {application.buyer_name}",
             lines=_sale_lines(application.customer_org_id, items, shares, taxes, sign=+1),
             actor=principal.subject,
+            clock=self.clock,
         )
         invoice = Invoice(
             id=invoice_id,
@@ -384,7 +388,7 @@ class InvoiceService:
             issue_date=data.issue_date,
             journal_entry_id=entry.id,
             issued_by=principal.subject,
-            issued_at=datetime.now(UTC),
+            issued_at=self.clock(),
         )
         invoice.shares = [
             InvoiceShare(invoice_id=invoice_id, order_id=o, amount_fen=fen, tax_fen=taxes[o])
@@ -466,6 +470,7 @@ class InvoiceService:
             memo=f"红字发票 {data.red_invoice_no} 冲 {blue.invoice_no} ({data.reason.label_zh})",
             lines=_sale_lines(blue.customer_org_id, items, wanted, taxes, sign=-1),
             actor=principal.subject,
+            clock=self.clock,
         )
         red = Invoice(
             id=red_id,
@@ -484,7 +489,7 @@ class InvoiceService:
             note=data.note,
             journal_entry_id=entry.id,
             issued_by=principal.subject,
-            issued_at=datetime.now(UTC),
+            issued_at=self.clock(),
         )
         red.shares = [
             InvoiceShare(invoice_id=red_id, order_id=o, amount_fen=fen, tax_fen=taxes[o])
@@ -529,7 +534,7 @@ class InvoiceService:
             self.repo.add(profile)
         profile.name, profile.tax_id = data.name, data.tax_id
         profile.address, profile.bank_account = data.address, data.bank_account
-        profile.updated_by, profile.updated_at = principal.subject, datetime.now(UTC)
+        profile.updated_by, profile.updated_at = principal.subject, self.clock()
         await self.repo.flush()
         return BuyerRead.model_validate(profile)
 
@@ -603,13 +608,13 @@ class InvoiceService:
                 errors=[_err(field, "taken", "this invoice number is already recorded")],
             )
 
-    @staticmethod
     def _decide(
+        self,
         application: InvoiceApplication, status: ApplicationStatus, by: str, reason: str | None
     ) -> None:
         application.status = status.value
         application.decided_by = by[:120]
-        application.decided_at = datetime.now(UTC)
+        application.decided_at = self.clock()
         application.decision_reason = reason
 
     async def _publish(

@@ -19,15 +19,15 @@ from finance.ledger.schemas import (
     ReversalWrite,
 )
 from finance.ledger.service import LedgerService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 from shared_schemas import SellingEntity
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
 
-def _service(session: DbSession) -> LedgerService:
-    return LedgerService(LedgerRepository(session))
+def _service(session: DbSession, clock: AppClock) -> LedgerService:
+    return LedgerService(LedgerRepository(session), clock=clock)
 
 
 Service = Annotated[LedgerService, Depends(_service)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finance.ledger.models import JournalEntry
 from finance.ledger.repository import LedgerRepository
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from shared_schemas import SellingEntity
 
@@ -43,9 +44,9 @@ class EntryRejected(Unprocessable):
     code = "journal_entry_invalid"
 
 
-def today_shanghai() -> date:
+def today_shanghai(clock: Clock = utc_now) -> date:
     """Business dates are Shanghai dates (a receipt at 01:00 Beijing time is that day's)."""
-    return datetime.now(SHANGHAI).date()
+    return clock().astimezone(SHANGHAI).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ async def post_entry(
     memo: str,
     lines: Sequence[PostingLine],
     actor: str,
+    clock: Clock = utc_now,
 ) -> PostedEntry:
     """Post a balanced entry for a source document once; a repeat returns the first entry.
 
@@ -123,17 +125,20 @@ async def post_entry(
         memo=memo,
         lines=lines,
         actor=actor,
+        clock=clock,
     )
 
 
 async def post_entries(
-    session: AsyncSession, drafts: Sequence[EntryDraft], *, actor: str
+    session: AsyncSession, drafts: Sequence[EntryDraft], *, actor: str, clock: Clock = utc_now
 ) -> list[PostedEntry]:
     """Post several entries at once (a consumer's batch), in their order; each as `post_entry`
     would (a repeated source returns its first entry). All are checked before anything is
     written: one bad entry rejects the batch, its fields named `entries[k].lines[i].…`. On
     PostgreSQL the batch is one statement."""
-    return await _post_all(LedgerRepository(session), drafts, actor=actor, batch=True)
+    return await _post_all(
+        LedgerRepository(session), drafts, actor=actor, batch=True, clock=clock
+    )
 
 
 async def post(
@@ -148,10 +153,12 @@ async def post(
     actor: str,
     field_prefix: str = "",
     reverses: uuid.UUID | None = None,
+    clock: Clock = utc_now,
 ) -> PostedEntry:
     draft = EntryDraft(legal_entity, entry_date, source_type, source_id, memo, lines)
     posted = await _post_all(
-        repo, [draft], actor=actor, prefix=field_prefix, reverses=reverses, batch=False
+        repo, [draft], actor=actor, prefix=field_prefix, reverses=reverses, batch=False,
+        clock=clock,
     )
     return posted[0]
 
@@ -164,10 +171,11 @@ async def _post_all(
     batch: bool,
     prefix: str = "",
     reverses: uuid.UUID | None = None,
+    clock: Clock = utc_now,
 ) -> list[PostedEntry]:
     for k, draft in enumerate(drafts):
         await _check(repo, draft, f"{prefix}entries[{k}]." if batch else prefix)
-    now = datetime.now(UTC)
+    now = clock()
     created_by = actor[:120]
     entries: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -226,6 +234,7 @@ async def reverse_entry(
     *,
     actor: str,
     entry_date: date | None = None,
+    clock: Clock = utc_now,
 ) -> PostedEntry:
     """Post the mirror of an entry (debits become credits), linked to it. An entry is reversed
     once, and a reversing entry is not itself reversed (post a new entry instead)."""
@@ -250,7 +259,7 @@ async def reverse_entry(
     return await post(
         repo,
         legal_entity=original.legal_entity,
-        entry_date=entry_date or today_shanghai(),
+        entry_date=entry_date or today_shanghai(clock),
         source_type=REVERSAL,
         source_id=str(entry_id),
         memo=f"冲销 {original.memo}: {reason}",
@@ -266,6 +275,7 @@ async def reverse_entry(
         ],
         actor=actor,
         reverses=entry_id,
+        clock=clock,
     )
 
 

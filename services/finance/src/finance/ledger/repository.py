@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -256,7 +256,9 @@ class LedgerRepository:
                 text("LOCK TABLE journal_entries IN SHARE ROW EXCLUSIVE MODE")
             )
 
-    async def close_month(self, legal_entity: str, month: date, until: date, actor: str) -> int:
+    async def close_month(
+        self, legal_entity: str, month: date, until: date, actor: str, at: datetime
+    ) -> int:
         """Sum the month's lines per account and counterparty into ledger_month_balances and
         record the closing; the number of lines summed."""
         L = JournalLine
@@ -308,7 +310,7 @@ class LedgerRepository:
                 month=month,
                 lines=int(count),
                 closed_by=actor[:120],
-                closed_at=datetime.now(UTC),
+                closed_at=at,
             )
         )
         await self.session.flush()

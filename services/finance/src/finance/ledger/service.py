@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from finance.ledger import posting
 from finance.ledger.models import JournalEntry, LedgerAccount
@@ -20,6 +20,7 @@ from finance.ledger.schemas import (
     ReversalWrite,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound
 from shared_schemas import Money, SellingEntity
 
@@ -57,8 +58,9 @@ def entry_read(entry: JournalEntry | posting.PostedEntry) -> EntryRead:
 
 
 class LedgerService:
-    def __init__(self, repository: LedgerRepository) -> None:
+    def __init__(self, repository: LedgerRepository, clock: Clock = utc_now) -> None:
         self.repo = repository
+        self.clock = clock
 
     async def accounts(self, legal_entity: SellingEntity | None) -> list[AccountRead]:
         rows = await self.repo.accounts(None if legal_entity is None else legal_entity.value)
@@ -75,7 +77,7 @@ class LedgerService:
         account.kind = data.kind.value
         account.active = data.active
         account.updated_by = principal.subject
-        account.updated_at = datetime.now(UTC)
+        account.updated_at = self.clock()
         await self.repo.flush()
         self.repo.forget_cached_codes()
         return AccountRead.model_validate(account)
@@ -108,6 +110,7 @@ class LedgerService:
             ],
             actor=principal.subject,
             field_prefix="body.",
+            clock=self.clock,
         )
         return entry_read(entry)
 
@@ -121,6 +124,7 @@ class LedgerService:
             data.reason,
             actor=principal.subject,
             entry_date=data.entry_date,
+            clock=self.clock,
         )
         return entry_read(entry)
 
@@ -133,7 +137,7 @@ class LedgerService:
         entity = data.legal_entity.value
         year, month = (int(p) for p in data.month.split("-"))
         through = date(year, month, 1)
-        if through >= posting.today_shanghai().replace(day=1):
+        if through >= posting.today_shanghai(self.clock).replace(day=1):
             raise posting.EntryRejected(
                 f"{data.month} is not over yet; only past months are closed.",
                 code="month_open",
@@ -151,7 +155,7 @@ class LedgerService:
         while start <= through:
             following = _next_month(start)
             await self.repo.close_month(
-                entity, start, following - timedelta(days=1), principal.subject
+                entity, start, following - timedelta(days=1), principal.subject, self.clock()
             )
             closed.append(start)
             start = following

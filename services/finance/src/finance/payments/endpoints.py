@@ -27,7 +27,7 @@ from finance.payments.schemas import (
     WithdrawalCreate,
 )
 from finance.payments.service import PaymentService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import CurrentPrincipal, Principal, require
 
 router = APIRouter(prefix="/v1", tags=["payments"])
@@ -38,8 +38,8 @@ TransferReader = Annotated[Principal, Depends(require("finance.fund_transfer.que
 BalanceKeeper = Annotated[Principal, Depends(require("finance.allocation.manage"))]
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> PaymentService:
-    return PaymentService(PaymentRepository(session), outbox)
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> PaymentService:
+    return PaymentService(PaymentRepository(session), outbox, clock=clock)
 
 
 Service = Annotated[PaymentService, Depends(_service)]

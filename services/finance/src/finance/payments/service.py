@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from finance.ledger.posting import PostingLine, post_entry, today_shanghai
+from finance.ledger.posting import SHANGHAI, PostingLine, post_entry, today_shanghai
 from finance.payments.models import (
     ApprovalLevel,
     FundTransfer,
@@ -54,6 +54,7 @@ from finance.statements.models import BankAccount
 from finance.statements.repository import StatementRepository
 from finance.statements.service import operators_only
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import correlation_id_var
@@ -71,15 +72,18 @@ def _fail(field: str, code: str, message: str) -> Unprocessable:
     )
 
 
-def _number(prefix: str) -> str:
+def _number(prefix: str, now: datetime) -> str:
     # Human-readable and unique enough (unique constraint behind it): PR20261125 + 8 digits.
-    return f"{prefix}{datetime.now(UTC):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
+    return f"{prefix}{now.astimezone(SHANGHAI):%Y%m%d}{uuid.uuid4().int % 10**8:08d}"
 
 
 class PaymentService:
-    def __init__(self, repository: PaymentRepository, outbox: Outbox) -> None:
+    def __init__(
+        self, repository: PaymentRepository, outbox: Outbox, clock: Clock = utc_now
+    ) -> None:
         self.repo = repository
         self.outbox = outbox
+        self.clock = clock
         self.accounts = StatementRepository(repository.session)
 
     # approval levels --------------------------------------------------------------------
@@ -99,7 +103,7 @@ class PaymentService:
     ) -> list[ApprovalLevelRead]:
         await take_write_lock(self.repo.session)
         operators_only(principal)
-        now = datetime.now(UTC)
+        now = self.clock()
         await self.repo.replace_levels(
             [
                 ApprovalLevel(
@@ -202,7 +206,7 @@ class PaymentService:
         total = sum(fen for _, fen in lines)
         request = PaymentRequest(
             id=uuid.uuid4(),
-            request_no=_number("PR"),
+            request_no=_number("PR", self.clock()),
             payee_type=payee["type"],
             payee_id=payee["id"],
             payee_name=payee["name"],
@@ -218,7 +222,7 @@ class PaymentService:
             merchant_order_no=merchant_order_no,
             note=note,
             requested_by=principal.subject,
-            requested_at=datetime.now(UTC),
+            requested_at=self.clock(),
         )
         self.repo.add(request)
         await self.repo.session.flush()
@@ -334,7 +338,7 @@ class PaymentService:
                 approver=principal.subject,
                 step=len(given) + 1,
                 comment=comment,
-                approved_at=datetime.now(UTC),
+                approved_at=self.clock(),
             )
         )
         if len(given) + 1 >= request.approvals_required:
@@ -352,7 +356,7 @@ class PaymentService:
                 f"Payment request {request.request_no} is {request.status}.", code="not_open"
             )
         request.status = PaymentStatus.rejected.value
-        request.rejected_by, request.rejected_at = principal.subject, datetime.now(UTC)
+        request.rejected_by, request.rejected_at = principal.subject, self.clock()
         request.reject_reason = reason
         if request.origin == "withdrawal":
             # The staff member's balance is theirs again.
@@ -405,7 +409,7 @@ class PaymentService:
                     code="exceeds_outstanding",
                 )
             item.outstanding_fen -= line.amount_fen
-        now = datetime.now(UTC)
+        now = self.clock()
         request.status = PaymentStatus.paid.value
         request.bank_reference = body.bank_reference
         request.paid_by = principal.subject
@@ -415,7 +419,7 @@ class PaymentService:
         await post_entry(
             self.repo.session,
             legal_entity=request.legal_entity,
-            entry_date=today_shanghai(),
+            entry_date=today_shanghai(self.clock),
             source_type=PAYMENT,
             source_id=str(request.id),
             memo=f"付款 {request.request_no} {request.payee_name}",
@@ -436,6 +440,7 @@ class PaymentService:
                 )
             ],
             actor=principal.subject,
+            clock=self.clock,
         )
         await self.outbox.add(
             self.repo.session,
@@ -490,10 +495,10 @@ class PaymentService:
             )
         if body.transferred_at.tzinfo is None:
             raise _fail("body.transferred_at", "timezone_required", "give the time with its zone")
-        now = datetime.now(UTC)
+        now = self.clock()
         row = FundTransfer(
             id=uuid.uuid4(),
-            transfer_no=_number("FT"),
+            transfer_no=_number("FT", self.clock()),
             from_account=source.account_no,
             to_account=target.account_no,
             amount_fen=to_fen(body.amount),
@@ -508,7 +513,7 @@ class PaymentService:
         await post_entry(
             self.repo.session,
             legal_entity=source.legal_entity,
-            entry_date=today_shanghai(),
+            entry_date=today_shanghai(self.clock),
             source_type=FUND_TRANSFER,
             source_id=str(row.id),
             memo=f"资金转账 {row.transfer_no} {source.account_no}→{target.account_no}",
@@ -521,6 +526,7 @@ class PaymentService:
                 ),
             ],
             actor=principal.subject,
+            clock=self.clock,
         )
         return _transfer_read(row)
 
@@ -555,7 +561,7 @@ class PaymentService:
                 amount_fen=free,
                 withdrawn_fen=0,
                 created_by=principal.subject,
-                created_at=datetime.now(UTC),
+                created_at=self.clock(),
             )
         )
         await self.repo.session.flush()
@@ -658,7 +664,7 @@ class PaymentService:
             bank_account=account.account_no,
             memo=body.memo,
             created_by=principal.subject,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
         )
         try:
             async with self.repo.session.begin_nested():
@@ -672,7 +678,7 @@ class PaymentService:
         await post_entry(
             self.repo.session,
             legal_entity=account.legal_entity,
-            entry_date=today_shanghai(),
+            entry_date=today_shanghai(self.clock),
             source_type=TOP_UP,
             source_id=str(entry.id),
             memo=f"机构充值 {body.reference}",
@@ -681,6 +687,7 @@ class PaymentService:
                 PostingLine(INSTITUTION_BALANCES, credit_fen=fen, counterparty_org_id=org_id),
             ],
             actor=principal.subject,
+            clock=self.clock,
         )
         return await self.org_balance(org_id, principal)
 

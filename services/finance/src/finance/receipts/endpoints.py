@@ -24,7 +24,7 @@ from finance.receipts.schemas import (
     to_fen,
 )
 from finance.receipts.service import ReceiptService, allocation_read
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import Principal, require
 
 router = APIRouter(prefix="/v1", tags=["receipts"])
@@ -32,8 +32,8 @@ Reader = Annotated[Principal, Depends(require("finance.allocation.query"))]
 Manager = Annotated[Principal, Depends(require("finance.allocation.manage"))]
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> ReceiptService:
-    return ReceiptService(ReceiptRepository(session), outbox)
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> ReceiptService:
+    return ReceiptService(ReceiptRepository(session), outbox, clock=clock)
 
 
 Service = Annotated[ReceiptService, Depends(_service)]

@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from finance.ledger.posting import PostingLine, post_entry, today_shanghai
@@ -46,6 +46,7 @@ from finance.receipts.schemas import (
 from finance.settlement.models import SettlementItem
 from finance.settlement.refs import resolve_order_ids
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import correlation_id_var
@@ -87,9 +88,12 @@ def _fail(field_name: str, code: str, message: str) -> Unprocessable:
 
 
 class ReceiptService:
-    def __init__(self, repository: ReceiptRepository, outbox: Outbox) -> None:
+    def __init__(
+        self, repository: ReceiptRepository, outbox: Outbox, clock: Clock = utc_now
+    ) -> None:
         self.repo = repository
         self.outbox = outbox
+        self.clock = clock
 
     # reading ----------------------------------------------------------------------------
     async def get(self, receipt_id: uuid.UUID, principal: Principal) -> ReceiptRead:
@@ -173,7 +177,7 @@ class ReceiptService:
             )
         if body.received_at.tzinfo is None:
             raise _fail("body.received_at", "timezone_required", "give received_at with a zone")
-        now = datetime.now(UTC)
+        now = self.clock()
         row = {
             "id": uuid.uuid4(),
             "receipt_no": receipt_no,
@@ -257,7 +261,7 @@ class ReceiptService:
             [r["memo"] for r in rows],
             [(r["payer_name"], r["payer_account"], r["amount_fen"]) for r in rows],
         )
-        now = datetime.now(UTC)
+        now = self.clock()
         ids = iter(new_ids(3 * len(rows)))  # a batch and up to two orders per receipt, mostly
         events = []
         touched: dict[uuid.UUID, OpenOrder] = {}
@@ -342,12 +346,13 @@ class ReceiptService:
             await post_entry(
                 self.repo.session,
                 legal_entity=entity,
-                entry_date=today_shanghai(),
+                entry_date=today_shanghai(self.clock),
                 source_type=BULK_ALLOCATION,
                 source_id=f"{run_id}:{entity}",
                 memo=f"收款自动核销 {run_id}",
                 lines=lines,
                 actor=actor,
+                clock=self.clock,
             )
 
     async def rematch_queue(self, principal: Principal, limit: int) -> MatchRun:
@@ -464,7 +469,7 @@ class ReceiptService:
         rule: MatchRule,
         actor: str,
     ) -> list[Allocation]:
-        now = datetime.now(UTC)
+        now = self.clock()
         batch_id = uuid.uuid4()
         rows = []
         for order_id, fen, invoice_id, shortfall in shares:
@@ -503,7 +508,7 @@ class ReceiptService:
         await post_entry(
             self.repo.session,
             legal_entity=receipt.legal_entity,
-            entry_date=today_shanghai(),
+            entry_date=today_shanghai(self.clock),
             source_type=ALLOCATION,
             source_id=str(batch_id),
             memo=f"收款 {receipt.receipt_no} 核销",
@@ -522,6 +527,7 @@ class ReceiptService:
                 for a in rows
             ],
             actor=actor,
+            clock=self.clock,
         )
         await self.outbox.add(
             self.repo.session,
@@ -558,7 +564,7 @@ class ReceiptService:
                     payer_account=receipt.payer_account,
                     customer_org_id=org,
                     created_by=actor,
-                    created_at=datetime.now(UTC),
+                    created_at=self.clock(),
                 )
             )
 
@@ -582,7 +588,7 @@ class ReceiptService:
                 code="allocation_not_found",
             )
         items = await self.repo.items([a.order_id for a in rows])
-        now = datetime.now(UTC)
+        now = self.clock()
         total = 0
         for a in rows:
             items[a.order_id].outstanding_fen += a.amount_fen
@@ -596,7 +602,7 @@ class ReceiptService:
         await post_entry(
             self.repo.session,
             legal_entity=receipt.legal_entity,
-            entry_date=today_shanghai(),
+            entry_date=today_shanghai(self.clock),
             source_type=UNALLOCATION,
             source_id=str(batch_id),
             memo=f"冲销收款核销 {receipt.receipt_no}: {reason}",
@@ -614,6 +620,7 @@ class ReceiptService:
                 for org, fen in _by_customer(rows)
             ],
             actor=principal.subject,
+            clock=self.clock,
         )
         return self.read(receipt, await self.repo.allocations(receipt.id))
 
@@ -635,7 +642,7 @@ class ReceiptService:
             payer_account=body.payer_account,
             customer_org_id=body.customer_org_id,
             created_by=principal.subject,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
         )
         self.repo.add(row)
         await self.repo.session.flush()
@@ -653,7 +660,7 @@ class ReceiptService:
             return MatchingSettingsRead(
                 underpayment_tolerance=to_yuan(0),
                 updated_by="default",
-                updated_at=datetime.now(UTC),
+                updated_at=self.clock(),
             )
         return MatchingSettingsRead(
             underpayment_tolerance=to_yuan(row.value),
@@ -666,7 +673,7 @@ class ReceiptService:
         if row is None:
             row = CashSetting(key=TOLERANCE_KEY)
             self.repo.add(row)
-        row.value, row.updated_by, row.updated_at = fen, principal.subject, datetime.now(UTC)
+        row.value, row.updated_by, row.updated_at = fen, principal.subject, self.clock()
         await self.repo.session.flush()
         return await self.settings()
 

@@ -20,15 +20,15 @@ from finance.reports.schemas import (
     VatReport,
 )
 from finance.reports.service import ReportService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 from shared_schemas import SellingEntity
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-def _service(session: DbSession) -> ReportService:
-    return ReportService(ReportRepository(session))
+def _service(session: DbSession, clock: AppClock) -> ReportService:
+    return ReportService(ReportRepository(session), clock=clock)
 
 
 Service = Annotated[ReportService, Depends(_service)]

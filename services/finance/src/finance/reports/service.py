@@ -20,6 +20,7 @@ from finance.reports.schemas import (
     VatRow,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Unprocessable
 from shared_schemas import SellingEntity
 
@@ -50,8 +51,9 @@ def check_period(date_from: date, date_to: date) -> None:
 
 
 class ReportService:
-    def __init__(self, repository: ReportRepository) -> None:
+    def __init__(self, repository: ReportRepository, clock: Clock = utc_now) -> None:
         self.repo = repository
+        self.clock = clock
 
     async def summary(
         self,

@@ -10,15 +10,15 @@ from fastapi import APIRouter, Depends
 from finance.settlement.repository import SettlementRepository
 from finance.settlement.schemas import AccountMappingRead, AccountMappingWrite, SettlementItemRead
 from finance.settlement.service import SettlementService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 from shared_schemas import OrderCategory, OrderDirection
 
 router = APIRouter(prefix="/v1", tags=["settlement"])
 
 
-def _service(session: DbSession) -> SettlementService:
-    return SettlementService(SettlementRepository(session))
+def _service(session: DbSession, clock: AppClock) -> SettlementService:
+    return SettlementService(SettlementRepository(session), clock=clock)
 
 
 Service = Annotated[SettlementService, Depends(_service)]

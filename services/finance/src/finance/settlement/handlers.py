@@ -10,6 +10,6 @@ from servicekit.messaging import HandlerContext
 
 
 async def on_order_created(event: Any, ctx: HandlerContext) -> None:
-    await SettlementService(SettlementRepository(ctx.session)).record_order(
+    await SettlementService(SettlementRepository(ctx.session), ctx.clock).record_order(
         event, check_duplicate=not ctx.in_batch
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from finance.settlement.models import AccountMapping, SettlementItem
 from finance.settlement.repository import SettlementRepository
 from finance.settlement.schemas import AccountMappingRead, SettlementItemRead
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import NotFound
 from shared_schemas import (
     EventEnvelope,
@@ -29,8 +29,9 @@ class AccountMappingMissing(Exception):
 
 
 class SettlementService:
-    def __init__(self, repository: SettlementRepository) -> None:
+    def __init__(self, repository: SettlementRepository, clock: Clock = utc_now) -> None:
         self.repo = repository
+        self.clock = clock
 
     async def record_order(
         self, event: EventEnvelope[OrderCreatedV1], *, check_duplicate: bool = True
@@ -60,7 +61,7 @@ class SettlementService:
                 invoiced_fen=0,
                 account_code=account_code,
                 source_event_id=event.event_id,
-                recorded_at=datetime.now(UTC),
+                recorded_at=self.clock(),
             )
         )
 
@@ -91,7 +92,7 @@ class SettlementService:
             invoiced_fen=0,
             account_code=account_code,
             source_event_id=event.event_id,
-            recorded_at=datetime.now(UTC),
+            recorded_at=self.clock(),
         )
         self.repo.add(item)
         await self.repo.session.flush()
@@ -131,7 +132,7 @@ class SettlementService:
         account_code: str,
         principal: Principal,
     ) -> AccountMappingRead:
-        now = datetime.now(UTC)
+        now = self.clock()
         mapping = await self.repo.mapping(category.value, direction.value)
         if mapping is None:
             mapping = AccountMapping(category=category.value, direction=direction.value)

@@ -18,7 +18,7 @@ from finance.statements.schemas import (
     StatementLineRead,
 )
 from finance.statements.service import StatementService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import Principal, require
 from servicekit.errors import ProblemError, Unprocessable
 
@@ -28,10 +28,9 @@ Importer = Annotated[Principal, Depends(require("finance.bank_statement.import")
 Reader = Annotated[Principal, Depends(require("finance.bank_statement.query"))]
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> StatementService:
-    return StatementService(
-        StatementRepository(session), ReceiptService(ReceiptRepository(session), outbox)
-    )
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> StatementService:
+    receipts = ReceiptService(ReceiptRepository(session), outbox, clock=clock)
+    return StatementService(StatementRepository(session), receipts, clock=clock)
 
 
 Service = Annotated[StatementService, Depends(_service)]

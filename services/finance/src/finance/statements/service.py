@@ -8,7 +8,6 @@ written); a dry run reports every bad row by row number and column, and what wou
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from finance.receipts.matching import new_ids
@@ -27,6 +26,7 @@ from finance.statements.schemas import (
     StatementLineRead,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, Unprocessable
 
 
@@ -40,9 +40,12 @@ def operators_only(principal: Principal) -> None:
 
 
 class StatementService:
-    def __init__(self, repository: StatementRepository, receipts: ReceiptService) -> None:
+    def __init__(
+        self, repository: StatementRepository, receipts: ReceiptService, clock: Clock = utc_now
+    ) -> None:
         self.repo = repository
         self.receipts = receipts
+        self.clock = clock
 
     async def add_account(self, body: BankAccountWrite, principal: Principal) -> BankAccountRead:
         operators_only(principal)
@@ -51,7 +54,7 @@ class StatementService:
                 f"Bank account {body.account_no} is already registered.", code="bank_account_exists"
             )
         row = BankAccount(
-            **body.model_dump(), created_by=principal.subject, created_at=datetime.now(UTC)
+            **body.model_dump(), created_by=principal.subject, created_at=self.clock()
         )
         self.repo.add(row)
         await self.repo.session.flush()
@@ -146,7 +149,7 @@ class StatementService:
                     for e in errors[:200]
                 ],
             )
-        now = datetime.now(UTC)
+        now = self.clock()
         lines: list[dict[str, Any]] = []
         receipts: list[dict[str, Any]] = []
         ids = iter(new_ids(2 * len(fresh)))

@@ -19,7 +19,7 @@ from finance.yonyou.schemas import (
     SettlementTotal,
 )
 from finance.yonyou.service import YonyouService
-from servicekit.app import DbSession
+from servicekit.app import AppClock, DbSession
 from servicekit.auth import Principal, require
 from servicekit.errors import ProblemError
 from shared_schemas import SellingEntity
@@ -28,8 +28,8 @@ router = APIRouter(prefix="/v1/yonyou", tags=["yonyou"])
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-def _service(session: DbSession) -> YonyouService:
-    return YonyouService(YonyouRepository(session))
+def _service(session: DbSession, clock: AppClock) -> YonyouService:
+    return YonyouService(YonyouRepository(session), clock=clock)
 
 
 Service = Annotated[YonyouService, Depends(_service)]

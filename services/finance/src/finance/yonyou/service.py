@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from finance.yonyou.schemas import (
     VoucherTypes,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared_schemas import Money, SellingEntity
 
@@ -37,8 +38,9 @@ def operators_only(principal: Principal) -> None:
 
 
 class YonyouService:
-    def __init__(self, repository: YonyouRepository) -> None:
+    def __init__(self, repository: YonyouRepository, clock: Clock = utc_now) -> None:
         self.repo = repository
+        self.clock = clock
 
     async def export(self, data: ExportWrite, principal: Principal) -> ExportRead:
         operators_only(principal)
@@ -68,7 +70,7 @@ class YonyouService:
             debit_total_fen=sum(ln.debit_fen for ln in lines),
             content=u8.voucher_csv(lines),
             created_by=principal.subject,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
         )
         try:
             await self.repo.record_export(
@@ -171,7 +173,7 @@ class YonyouService:
         partner.customer_code = data.customer_code
         partner.supplier_code = data.supplier_code
         partner.updated_by = principal.subject
-        partner.updated_at = datetime.now(UTC)
+        partner.updated_at = self.clock()
         await self.repo.flush()
         return PartnerRead.model_validate(partner)
 
@@ -216,7 +218,7 @@ class YonyouService:
             )
             for side in ("receivable", "payable")
         }
-        now = datetime.now(UTC)
+        now = self.clock()
         unknown = sorted({r.partner_code for r in fresh if r.partner_code not in orgs[r.side]})
         self.repo.add(
             *(
