@@ -4,10 +4,12 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from servicekit.clock import FixedClock
 from servicekit.testing.tokens import TestTokenIssuer
 
 ORG_A = uuid.uuid4()
@@ -137,3 +139,31 @@ async def test_created_order_is_published_once_with_its_envelope(
     assert event["org_id"] == str(ORG_A)
     assert event["payload"]["amount"]["amount"] == "1280.50"
     assert event["correlation_id"] == created.headers["x-request-id"]
+
+
+async def test_numbers_and_times_follow_the_apps_clock(
+    app: Any, client: httpx.AsyncClient, token_issuer: TestTokenIssuer
+) -> None:
+    # 00:30 on 2031-03-02 in Shanghai is still 2031-03-01 in UTC: the number takes the
+    # business day, and every stamp is the pinned instant, not the wall clock.
+    clock = FixedClock(datetime(2031, 3, 1, 16, 30, tzinfo=UTC))
+    app.state.clock = clock
+    h = _auth(token_issuer, ORG_A, "orders.order.create", "orders.order.query",
+              "orders.order.reconcile")  # fmt: skip
+    created = await client.post("/v1/orders", json=_body(), headers=h)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["order_no"].startswith("OC20310302")
+    assert _utc(order["created_at"]) == clock()
+    clock.advance(hours=2)
+    moved = await client.post(
+        f"/v1/orders/{order['id']}/transitions", json={"to": "reconciled"}, headers=h
+    )
+    assert moved.status_code == 200, moved.text
+    steps = (await client.get(f"/v1/orders/{order['id']}", headers=h)).json()["trajectory"]
+    assert [_utc(s["at"]) for s in steps] == [datetime(2031, 3, 1, 16, 30, tzinfo=UTC), clock()]
+
+
+def _utc(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at.replace(tzinfo=at.tzinfo or UTC)  # SQLite gives naive UTC

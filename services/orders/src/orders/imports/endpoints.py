@@ -15,7 +15,7 @@ from orders.imports.schemas import ImportJobRead
 from orders.imports.service import ImportService
 from orders.order.repository import OrderRepository
 from orders.order.service import OrderService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import Principal, require
 from servicekit.errors import ProblemError, Unprocessable
 
@@ -23,8 +23,10 @@ router = APIRouter(prefix="/v1/orders/imports", tags=["imports"])
 Creator = Annotated[Principal, Depends(require("orders.order.create"))]
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> ImportService:
-    return ImportService(ImportRepository(session), OrderService(OrderRepository(session), outbox))
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> ImportService:
+    return ImportService(
+        ImportRepository(session), OrderService(OrderRepository(session), outbox, clock)
+    )
 
 
 Service = Annotated[ImportService, Depends(_service)]
@@ -39,6 +41,7 @@ def _schedule(request: Request, tasks: BackgroundTasks, job_id: uuid.UUID) -> No
         state.messaging.outbox,
         job_id,
         state.settings.import_chunk_rows,
+        state.clock,
     )
 
 

@@ -19,6 +19,7 @@ from orders.imports.service import ImportService
 from orders.jobs.models import UNFINISHED, JobStatus
 from orders.order.repository import OrderRepository
 from orders.order.service import ContentKey, OrderService
+from servicekit.clock import Clock, utc_now
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
 
@@ -26,11 +27,15 @@ log = logging.getLogger(__name__)
 
 
 async def run_import(
-    sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox, job_id: uuid.UUID, chunk: int
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    job_id: uuid.UUID,
+    chunk: int,
+    clock: Clock = utc_now,
 ) -> None:
     def service(session: AsyncSession) -> ImportService:
         return ImportService(
-            ImportRepository(session), OrderService(OrderRepository(session), outbox)
+            ImportRepository(session), OrderService(OrderRepository(session), outbox, clock)
         )
 
     token = request_id_var.set(f"import-{job_id}")  # the trajectory's cause

@@ -8,7 +8,7 @@ import csv
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -42,6 +42,7 @@ class ImportService:
     def __init__(self, repository: ImportRepository, orders: OrderService) -> None:
         self.repo = repository
         self.orders = orders
+        self.clock = orders.clock
 
     async def start(
         self, content: bytes, filename: str, file_format: str, dry_run: bool, principal: Principal
@@ -70,7 +71,7 @@ class ImportService:
     async def resume(self, job_id: uuid.UUID, principal: Principal) -> ImportJob:
         """A failed job, or one whose process died, continues after its last committed chunk."""
         job = await self.mine(job_id, principal)
-        stale = job.status in UNFINISHED and job.updated_at < datetime.now(UTC) - STALE_AFTER
+        stale = job.status in UNFINISHED and job.updated_at < self.clock() - STALE_AFTER
         if job.status != JobStatus.failed.value and not stale:
             raise ImportNotResumable(f"Import {job_id} is {job.status}; nothing to resume.")
         job.error = None

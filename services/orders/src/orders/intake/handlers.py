@@ -19,4 +19,4 @@ ORDER_REQUESTS = (
 
 async def on_order_requests(events: list[EventEnvelope[Any]], ctx: HandlerContext) -> None:
     """A consumer batch's order requests (partition order): created together, each recorded."""
-    await OrderRequestService(OrderRepository(ctx.session), ctx.outbox).receive(events)
+    await OrderRequestService(OrderRepository(ctx.session), ctx.outbox, ctx.clock).receive(events)

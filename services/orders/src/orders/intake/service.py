@@ -53,7 +53,7 @@ class _Refused(Exception):
 
 class OrderRequestService:
     def __init__(self, orders: OrderRepository, outbox: Outbox, clock: Clock = utc_now) -> None:
-        self.orders = OrderService(orders, outbox)
+        self.orders = OrderService(orders, outbox, clock)
         self.requests = OrderRequestRepository(orders.session)
         self.outbox = outbox
         self.clock = clock

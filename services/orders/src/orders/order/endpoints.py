@@ -19,14 +19,14 @@ from orders.order.schemas import (
     TransitionRequest,
 )
 from orders.order.service import OrderService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import CurrentPrincipal, Principal, require
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> OrderService:
-    return OrderService(OrderRepository(session), outbox)
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> OrderService:
+    return OrderService(OrderRepository(session), outbox, clock)
 
 
 Service = Annotated[OrderService, Depends(_service)]

@@ -28,7 +28,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ from orders.order.lifecycle import Amounts, Outcome, Transition, Trigger
 from orders.order.models import FinanceRecord, Order
 from orders.order.repository import FOLLOWED_COLUMNS, OrderRepository, TotalsKey
 from orders.order.service import OrderService, StepContext, status_changed, totals_month
+from servicekit.clock import Clock, utc_now
 from servicekit.messaging import Outbox
 from shared_schemas import Money, OrderDirection, OrderStatus
 
@@ -96,9 +97,10 @@ class FinanceReport:
 
 
 class FinanceFeedbackService:
-    def __init__(self, repository: OrderRepository, outbox: Outbox) -> None:
+    def __init__(self, repository: OrderRepository, outbox: Outbox, clock: Clock = utc_now) -> None:
         self.repo = repository
-        self.orders = OrderService(repository, outbox)
+        self.clock = clock
+        self.orders = OrderService(repository, outbox, clock)
 
     async def apply(self, report: FinanceReport) -> None:
         # Sorted: consumers lock the rows of a multi-order document in one order (no deadlocks).
@@ -135,7 +137,7 @@ class FinanceFeedbackService:
                     reason=report.reason,
                     by=report.by[:_BY_MAX],
                     occurred_at=report.occurred_at,
-                    recorded_at=datetime.now(UTC),
+                    recorded_at=self.clock(),
                     outcome=outcome.value,
                     note=note,
                 )
@@ -159,7 +161,7 @@ class FinanceFeedbackService:
         recorded = await self.repo.finance_documents_recorded(
             list(held), [r.document_id for r in reports]
         )
-        batch = FinanceBatch()
+        batch = FinanceBatch(clock=self.clock)
         for report in reports:
             for order_id, share_fen in sorted(report.shares):
                 order = held.get(order_id)
@@ -194,7 +196,7 @@ class FinanceFeedbackService:
                         "reason": report.reason,
                         "by": report.by[:_BY_MAX],
                         "occurred_at": report.occurred_at,
-                        "recorded_at": datetime.now(UTC),
+                        "recorded_at": self.clock(),
                         "outcome": outcome.value,
                         "note": note,
                     }
@@ -335,6 +337,7 @@ class FinanceBatch:
     steps: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
+    clock: Clock = utc_now
 
     def apply_to(
         self, order: HeldOrder, report: FinanceReport, share_fen: int
@@ -388,7 +391,7 @@ class FinanceBatch:
         if order.status != step.source:
             raise ValueError(f"{step} does not start from the order's status {order.status}")
         order.flush()  # the ORM path's totals upsert autoflushes the amounts counted so far
-        now = datetime.now(UTC)
+        now = self.clock()
         key = (totals_month(order.created_at), order.customer_org_id, order.category)
         for status, sign in ((step.source, -1), (step.target, 1)):
             n, fen = self.totals.get((*key, status.value), (0, 0))
@@ -415,7 +418,7 @@ class FinanceBatch:
         )
         order.flush()
         self.events.append(
-            status_changed(order.id, order.order_no, order.customer_org_id, step, context)
+            status_changed(order.id, order.order_no, order.customer_org_id, step, context, at=now)
         )
 
 

@@ -55,7 +55,7 @@ def _report(
 
 
 async def _apply(ctx: HandlerContext, report: FinanceReport) -> None:
-    service = FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox)
+    service = FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox, ctx.clock)
     # A settlement list's billing order passes the event on to its deals.
     for each in await with_listed_deals(ctx.session, [report]):
         await service.apply(each)
@@ -183,4 +183,6 @@ async def on_finance_events(events: list[EventEnvelope[Any]], ctx: HandlerContex
     reports = await with_listed_deals(
         ctx.session, [REPORTS[event.event_type](event) for event in events]
     )
-    await FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox).apply_many(reports)
+    await FinanceFeedbackService(OrderRepository(ctx.session), ctx.outbox, ctx.clock).apply_many(
+        reports
+    )

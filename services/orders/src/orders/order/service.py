@@ -39,6 +39,7 @@ from orders.order.schemas import (
     TransitionRequest,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, ProblemError
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
@@ -103,9 +104,10 @@ class Origin:
 
 
 class OrderService:
-    def __init__(self, repository: OrderRepository, outbox: Outbox) -> None:
+    def __init__(self, repository: OrderRepository, outbox: Outbox, clock: Clock = utc_now) -> None:
         self.repo = repository
         self.outbox = outbox
+        self.clock = clock
 
     # -- creating -----------------------------------------------------------------------------
 
@@ -184,7 +186,7 @@ class OrderService:
         results, todo = await self.sort_out(batch, principal, {}, "an earlier row of this batch")
         who = list(origins) if origins is not None else [Origin.of(principal)] * len(batch)
         if todo:
-            now = datetime.now(UTC)
+            now = self.clock()
             day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
             first = await self.repo.reserve_order_numbers(day, len(todo))
             built = [
@@ -206,7 +208,7 @@ class OrderService:
         return [r for r in results if r is not None]
 
     async def _insert(self, data: OrderCreate, origin: Origin) -> Order | None:
-        now = datetime.now(UTC)
+        now = self.clock()
         day = now.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
         number = await self.repo.next_order_number(day)
         new = self._new_order(data, origin, f"OC{day}{number:06d}", now)
@@ -293,6 +295,7 @@ class OrderService:
             org_id=data.customer_org_id,
             correlation_id=origin.correlation_id,
             causation_id=origin.causation_id,
+            at=now,
         )
         return NewOrder(order, lines, first_step, redemption_fact(order), event)
 
@@ -381,7 +384,7 @@ class OrderService:
             tags=data.tags,
             reviewer=data.reviewer,
             recorded_by=principal.subject,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
         )
         self.repo.add(review)
         await self.repo.save()
@@ -429,7 +432,7 @@ class OrderService:
         `orders.order.status_changed` event, all in the caller's transaction."""
         if order.status != step.source:
             raise ValueError(f"{step} does not start from the order's status {order.status}")
-        now = datetime.now(UTC)
+        now = self.clock()
         month = totals_month(order.created_at)
         key = (month, order.customer_org_id, order.category)
         await self.repo.add_to_totals(
@@ -457,7 +460,9 @@ class OrderService:
             )
         )
         await self.repo.save()
-        event = status_changed(order.id, order.order_no, order.customer_org_id, step, context)
+        event = status_changed(
+            order.id, order.order_no, order.customer_org_id, step, context, at=now
+        )
         await self.outbox.add(self.repo.session, event)
 
 
@@ -482,6 +487,7 @@ def _event(
     org_id: uuid.UUID | None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    at: datetime,
 ) -> EventEnvelope[Any]:
     """new_event for orders' own events: the same envelope, from trusted values."""
     event_type, version, envelope = _PUBLISHED[type(payload)]
@@ -490,7 +496,7 @@ def _event(
         event_id=uuid7(),
         event_type=event_type,
         version=version,
-        occurred_at=datetime.now(UTC),
+        occurred_at=at,
         producer=producer,
         org_id=org_id,
         aggregate_id=str(aggregate_id),
@@ -506,6 +512,8 @@ def status_changed(
     customer_org_id: uuid.UUID,
     step: Transition,
     context: StepContext,
+    *,
+    at: datetime,
 ) -> EventEnvelope[OrderStatusChangedV1]:
     """The `orders.order.status_changed` event of a step (both finance paths build it here)."""
     return _event(
@@ -524,6 +532,7 @@ def status_changed(
         org_id=customer_org_id,
         correlation_id=context.correlation_id or context.cause,
         causation_id=context.cause,
+        at=at,
     )
 
 

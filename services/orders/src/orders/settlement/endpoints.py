@@ -17,16 +17,15 @@ from orders.settlement.schemas import (
     SettlementSelection,
 )
 from orders.settlement.service import SettlementService
-from servicekit.app import DbSession, EventOutbox
+from servicekit.app import AppClock, DbSession, EventOutbox
 from servicekit.auth import Principal, require
 
 router = APIRouter(prefix="/v1/orders/settlement-lists", tags=["settlement lists"])
 
 
-def _service(session: DbSession, outbox: EventOutbox) -> SettlementService:
-    return SettlementService(
-        SettlementRepository(session), OrderService(OrderRepository(session), outbox), outbox
-    )
+def _service(session: DbSession, outbox: EventOutbox, clock: AppClock) -> SettlementService:
+    orders = OrderService(OrderRepository(session), outbox, clock)
+    return SettlementService(SettlementRepository(session), orders, outbox, clock)
 
 
 Service = Annotated[SettlementService, Depends(_service)]

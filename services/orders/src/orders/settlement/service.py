@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from orders.order import lifecycle
 from orders.order.models import Order
@@ -24,6 +23,7 @@ from orders.settlement.schemas import (
     SettlementSelection,
 )
 from servicekit.auth import Principal
+from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import request_id_var
@@ -38,10 +38,17 @@ class SettlementListNotFound(NotFound):
 
 
 class SettlementService:
-    def __init__(self, repository: SettlementRepository, orders: OrderService, outbox: Outbox):
+    def __init__(
+        self,
+        repository: SettlementRepository,
+        orders: OrderService,
+        outbox: Outbox,
+        clock: Clock = utc_now,
+    ):
         self.repo = repository
         self.orders = orders
         self.outbox = outbox
+        self.clock = clock
 
     async def _selected(
         self, selection: SettlementSelection, principal: Principal, limit: int
@@ -116,7 +123,7 @@ class SettlementService:
             order_count=len(orders),
             amount_fen=amount_fen,
             created_by=principal.subject,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
         )
         if not await self.repo.add(settlement, [o.id for o in orders]):
             raise Conflict(
@@ -143,6 +150,7 @@ class SettlementService:
             aggregate_id=list_id,
             org_id=data.customer_org_id,
             correlation_id=request_id_var.get(),
+            occurred_at=settlement.created_at,
         )
         await self.outbox.add(self.repo.session, event)
         return await self._read(settlement, principal)
