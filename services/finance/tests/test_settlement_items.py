@@ -55,6 +55,16 @@ def _finance(issuer: TestTokenIssuer, org: uuid.UUID = ORG, *fns: str) -> dict[s
     return issuer.headers(entry="finance", functions=functions, org_id=org, subject="cashier-1")
 
 
+def _operator(issuer: TestTokenIssuer) -> dict[str, str]:
+    return issuer.headers(
+        entry="finance",
+        functions=("finance.settlement.query", "finance.ledger.configure"),
+        org_id=uuid.uuid4(),
+        subject="cashier-1",
+        platform_operator=True,
+    )
+
+
 async def _wait_item(
     client: httpx.AsyncClient, order_id: object, headers: dict[str, str]
 ) -> httpx.Response:
@@ -89,10 +99,18 @@ async def test_order_created_event_becomes_one_settlement_item(
 async def test_account_mapping_changes_record_who_and_apply_to_new_orders(
     client: httpx.AsyncClient, token_issuer: TestTokenIssuer, kafka_bootstrap: str
 ) -> None:
+    # An institution's clerk, even one who may configure the ledger, cannot re-point the
+    # mapping every institution's orders use; the platform's finance staff can.
+    clerk = await client.put(
+        "/v1/account-mappings/receivable/plate_call_fee",
+        json={"account_code": "6001"},
+        headers=_finance(token_issuer),
+    )
+    assert clerk.status_code == 403 and clerk.json()["code"] == "operators_only"
     put = await client.put(
         "/v1/account-mappings/receivable/plate_call_fee",
         json={"account_code": "112201"},
-        headers=_finance(token_issuer),
+        headers=_operator(token_issuer),
     )
     assert put.status_code == 200, put.text
     assert put.json()["updated_by"] == "cashier-1"
@@ -100,7 +118,7 @@ async def test_account_mapping_changes_record_who_and_apply_to_new_orders(
     bad = await client.put(
         "/v1/account-mappings/receivable/plate_call_fee",
         json={"account_code": "12.5"},
-        headers=_finance(token_issuer),
+        headers=_operator(token_issuer),
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.account_code"
 

@@ -9,7 +9,7 @@ from finance.settlement.repository import SettlementRepository
 from finance.settlement.schemas import AccountMappingRead, SettlementItemRead
 from servicekit.auth import Principal
 from servicekit.clock import Clock, utc_now
-from servicekit.errors import NotFound
+from servicekit.errors import Forbidden, NotFound
 from shared_schemas import (
     EventEnvelope,
     Money,
@@ -132,6 +132,13 @@ class SettlementService:
         account_code: str,
         principal: Principal,
     ) -> AccountMappingRead:
+        # One mapping serves every institution's orders: an institution's clerk holding
+        # finance.ledger.configure must not re-point another's postings.
+        if not principal.platform_operator:
+            raise Forbidden(
+                "Account mappings are kept by the platform's finance staff.",
+                code="operators_only",
+            )
         now = self.clock()
         mapping = await self.repo.mapping(category.value, direction.value)
         if mapping is None:
