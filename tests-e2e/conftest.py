@@ -273,6 +273,16 @@ class Stack:
             "finance", ["finance.settlement.query", "finance.ledger.configure"], "e2e-accountant"
         )
 
+    def finance_operator_headers(self) -> dict[str, str]:
+        """The platform's finance staff (account mappings are theirs to set)."""
+        return self.issuer.headers(
+            entry="finance",
+            functions=["finance.settlement.query", "finance.ledger.configure"],
+            org_id=ORG,
+            subject="e2e-accountant",
+            platform_operator=True,
+        )
+
     async def create_order(
         self,
         client: httpx.AsyncClient | None = None,

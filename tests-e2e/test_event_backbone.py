@@ -223,7 +223,7 @@ async def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(
         r = await client.put(
             "/v1/account-mappings/receivable/technical_service",
             json={"account_code": "112201"},
-            headers=stack.finance_headers(),
+            headers=stack.finance_operator_headers(),
         )
     assert r.status_code == 200, r.text
     # … and an operator replays finance's dead letters of the topic.
