@@ -282,6 +282,14 @@ export const PROBLEMS: Record<string, Pair> = {
   payment_amount_mismatch: ['支付金额与订单金额不符。', 'The paid amount differs from the order amount.'],
   payment_already_recorded: ['该订单已记录过其他支付结果。', 'Another payment result was recorded for this order.'],
   payment_transaction_reused: ['该支付流水号属于另一订单。', 'The transaction number belongs to another order.'],
+  // 智能挪车牌 (valueadd plates)
+  plate_not_found: ['找不到该挪车牌，或您无权查看。', 'No such move-car plate that you may see.'],
+  plate_batch_not_found: ['找不到该挪车牌批次，或您无权查看。', 'No such plate batch that you may see.'],
+  plate_unknown: ['列表中有不存在或无权操作的挪车牌。', 'A listed plate does not exist or is not yours to change.'],
+  plate_listed_twice: ['同一挪车牌在列表中出现了两次。', 'A plate is listed twice.'],
+  plate_transition_not_allowed: ['挪车牌当前状态不允许此操作。', 'The plate’s current state does not allow this step.'],
+  plate_changed_meanwhile: ['挪车牌刚被他人修改，请刷新后重试。', 'A plate changed meanwhile; refresh and retry.'],
+  plate_not_owned: ['只有制牌机构可以分配或登记采购。', 'Only the institution that made the plates may do this.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */
@@ -433,6 +441,11 @@ export const FIELD_PROBLEMS: Record<string, Pair> = {
 
 /** Field names (the last part of a field path) as a clerk knows them. */
 export const FIELD_LABELS: Record<string, Pair> = {
+  plate_nos: ['挪车牌号', 'plate numbers'],
+  plate_no: ['挪车牌号', 'plate number'],
+  vehicle_plate_no: ['车牌号', 'vehicle plate number'],
+  owner_mobile: ['车主手机号', 'owner’s mobile'],
+  promoter_subject: ['业务员', 'promoter'],
   order_no: ['订单号', 'order number'],
   order_id: ['订单', 'order'],
   amount: ['金额', 'amount'],

@@ -14,3 +14,6 @@ class Settings(ServiceSettings):
         *ServiceSettings.production_required,
         "INTERNAL_JWKS_URL",
     )
+
+    #: The public scan page a plate's QR code opens (its token appended).
+    plate_scan_url: str = "http://127.0.0.1:8000/m/plate/"

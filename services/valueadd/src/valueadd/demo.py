@@ -10,6 +10,7 @@ from servicekit.messaging import Outbox
 from servicekit.settings import ServiceSettings
 from valueadd.coupons.demo import load_coupon_demo
 from valueadd.mall.demo import load_mall_demo
+from valueadd.plates.demo import load_plate_demo
 
 Loader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
 
@@ -17,6 +18,7 @@ Loader = Callable[[AsyncSession, Outbox, ServiceSettings], Awaitable[None]]
 LOADERS: list[Loader] = [
     load_coupon_demo,
     load_mall_demo,
+    load_plate_demo,
 ]
 
 

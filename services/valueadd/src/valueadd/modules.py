@@ -10,6 +10,8 @@ from valueadd.mall import models as _mall_models  # noqa: F401
 from valueadd.mall.endpoints import router as mall_router
 from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
+from valueadd.plates import models as _plate_models  # noqa: F401
+from valueadd.plates.endpoints import router as plates_router
 from valueadd.redemptions import models as _redemption_models  # noqa: F401
 from valueadd.redemptions.endpoints import router as redemptions_router
 from valueadd.statements import feedback as _statement_feedback  # noqa: F401  (order feedback)
@@ -22,4 +24,5 @@ ROUTERS: list[APIRouter] = [
     redemptions_router,
     statements_router,
     mall_router,
+    plates_router,
 ]
