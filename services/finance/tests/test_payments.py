@@ -274,9 +274,9 @@ async def test_service_staff_withdraw_their_own_balance(
     second = await add_order(app, org, 5_000, direction="payable")
     for order in (first, second):
         clock.advance(minutes=1)  # credits are spent oldest first
-        credited = await client.post(
+        credited = await client.post(  # by id (machines) and by number (people)
             f"/v1/staff-balances/{staff}/credits",
-            json={"order_id": str(order.order_id)},
+            json={"order_id": str(order.order_id)} if order is first else {"order_no": order.order_no},
             headers=clerk,
         )
         assert credited.status_code == 201, credited.text
@@ -284,6 +284,11 @@ async def test_service_staff_withdraw_their_own_balance(
         f"/v1/staff-balances/{staff}/credits", json={"order_id": str(first.order_id)}, headers=clerk
     )
     assert again.status_code == 409
+    unknown = await client.post(
+        f"/v1/staff-balances/{staff}/credits", json={"order_no": "OC20261126999999"}, headers=clerk
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.order_no"
 
     me = headers(token_issuer, subject=staff, operator=False, functions=())
     assert (await client.get(f"/v1/staff-balances/{staff}", headers=me)).json()[

@@ -110,6 +110,19 @@ async def test_apply_issue_and_red_letters_keep_every_limit(
     assert over.status_code == 422
     assert over.json()["errors"][0]["field"] == "body.orders[0].amount"
 
+    one_no = (await client.get(f"/v1/settlement-items/{one}", headers=h)).json()["order_no"]
+    stranger = await client.post(
+        f"/v1/invoices/{blue['id']}/red-letters",
+        json={
+            "red_invoice_no": books.invoice_no(),
+            "issue_date": "2026-11-26",
+            "reason": "sales_allowance",
+            "orders": [{"order_no": "OC20261126999999", "amount": "1.00"}],
+        },
+        headers=h,
+    )
+    assert stranger.status_code == 422
+    assert stranger.json()["errors"][0]["field"] == "body.orders[0].order_no"
     part = await client.post(
         f"/v1/invoices/{blue['id']}/red-letters",
         json={
@@ -117,7 +130,7 @@ async def test_apply_issue_and_red_letters_keep_every_limit(
             "issue_date": "2026-11-26",
             "reason": "sales_allowance",
             "note": "折让 30%",
-            "orders": [{"order_id": one, "amount": "30.00"}],
+            "orders": [{"order_no": one_no.lower(), "amount": "30.00"}],  # as a clerk types it
         },
         headers=h,
     )

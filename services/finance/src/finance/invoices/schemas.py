@@ -128,10 +128,9 @@ class IssueWrite(BaseModel):
     )
 
 
-class RedShareWrite(BaseModel):
+class RedShareWrite(OrderRef):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: uuid.UUID
     amount: AmountCNY = Field(gt=0)
 
 

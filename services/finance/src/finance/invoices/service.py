@@ -436,18 +436,20 @@ class InvoiceService:
                 )
         else:
             wanted, errors = {}, []
-            for i, share in enumerate(data.orders):
+            ids = await resolve_order_ids(self.repo.session, data.orders, None, "body.orders")
+            for i, (share, order_id) in enumerate(zip(data.orders, ids, strict=True)):
                 fen = Money(amount=share.amount).fen
-                if share.order_id not in left or share.order_id in wanted:
-                    errors.append(_err(f"body.orders[{i}].order_id", "not_on_invoice",
-                                       f"order {share.order_id} is not (or twice) on invoice "
-                                       f"{blue.invoice_no}"))  # fmt: skip
-                elif fen > left[share.order_id][0]:
+                field = "order_no" if share.order_no is not None else "order_id"
+                if order_id not in left or order_id in wanted:
+                    errors.append(_err(f"body.orders[{i}].{field}", "not_on_invoice",
+                                       f"order {share.order_no or order_id} is not (or twice) "
+                                       f"on invoice {blue.invoice_no}"))  # fmt: skip
+                elif fen > left[order_id][0]:
                     errors.append(_err(f"body.orders[{i}].amount", "exceeds_unreversed",
-                                       f"only {_money(left[share.order_id][0]).amount} of this "
+                                       f"only {_money(left[order_id][0]).amount} of this "
                                        f"order is left on invoice {blue.invoice_no} to reverse"))  # fmt: skip
                 else:
-                    wanted[share.order_id] = fen
+                    wanted[order_id] = fen
             if errors:
                 raise InvoiceProblem(
                     f"Red-letter invoice refused: {errors[0]['message']}.", errors=errors

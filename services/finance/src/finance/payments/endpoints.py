@@ -142,7 +142,7 @@ async def list_fund_transfers(
 async def credit_staff(
     staff_id: str, body: StaffCreditCreate, service: Service, principal: Creator
 ) -> StaffBalanceRead:
-    return await service.credit_staff(staff_id, body.order_id, principal)
+    return await service.credit_staff(staff_id, body, principal)
 
 
 @router.get("/staff-balances/{staff_id}", response_model=StaffBalanceRead)

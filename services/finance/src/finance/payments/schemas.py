@@ -161,8 +161,8 @@ class FundTransferRead(BaseModel):
     created_at: datetime
 
 
-class StaffCreditCreate(_Input):
-    order_id: uuid.UUID
+class StaffCreditCreate(OrderRef, _Input):
+    pass
 
 
 class StaffCreditRead(BaseModel):

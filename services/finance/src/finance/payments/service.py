@@ -43,6 +43,7 @@ from finance.payments.schemas import (
     PaymentRequestCreate,
     PaymentRequestRead,
     StaffBalanceRead,
+    StaffCreditCreate,
     StaffCreditRead,
     TopUpCreate,
     WithdrawalCreate,
@@ -536,8 +537,11 @@ class PaymentService:
 
     # service staff's balances and withdrawals -------------------------------------------
     async def credit_staff(
-        self, staff_id: str, order_id: uuid.UUID, principal: Principal
+        self, staff_id: str, ref: StaffCreditCreate, principal: Principal
     ) -> StaffBalanceRead:
+        (order_id,) = await resolve_order_ids(
+            self.repo.session, [ref], principal, "body", listed=False
+        )
         await take_write_lock(self.repo.session)
         items = await self.repo.items([order_id])
         item = items.get(order_id)

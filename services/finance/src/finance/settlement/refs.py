@@ -54,10 +54,12 @@ async def resolve_order_ids(
     refs: Sequence[OrderRef],
     principal: Principal | None,
     field_prefix: str,
+    *,
+    listed: bool = True,
 ) -> list[uuid.UUID]:
     """The order id of every ref, in order. Numbers are resolved among the orders `principal`
     may see (None: all); an unknown one → 422 `order_not_found` naming
-    `<field_prefix>[i].order_no`. Ids pass through unchanged (the caller checks them)."""
+    `<field_prefix>[i].order_no` (`<field_prefix>.order_no` when not `listed`). Ids pass through unchanged (the caller checks them)."""
     numbers = sorted({normalized(r.order_no) for r in refs if r.order_no is not None})
     found: dict[str, uuid.UUID] = {}
     if numbers:
@@ -78,7 +80,8 @@ async def resolve_order_ids(
         if number in found:
             ids.append(found[number])
         else:
-            errors.append({"field": f"{field_prefix}[{i}].order_no", "code": "order_not_found",
+            where = f"{field_prefix}[{i}]" if listed else field_prefix  # a list, or one ref
+            errors.append({"field": f"{where}.order_no", "code": "order_not_found",
                            "message": f"finance has no order {number} that you may see"})  # fmt: skip
     if errors:
         raise Unprocessable(
