@@ -189,7 +189,7 @@ const en: Messages = {
       address: 'Address, phone', bankAccount: 'Bank and account', apply: 'Apply for invoice', issue: 'Issue', reject: 'Reject', withdraw: 'Withdraw',
       redLetter: 'Red-letter', invoiceNo: 'Invoice no.', issueDate: 'Issue date', reason: 'Reason', reversed: 'Reversed', kind: 'Kind',
       lines: 'Lines', orderId: 'Order no.', description: 'Item', taxCode: 'Tax code', taxRate: 'Tax rate', addLine: 'Add line',
-      invoices: 'Invoices', appliedAt: 'Applied', appliedBy: 'Applied by', decision: 'Decision', orderFilter: 'Order id',
+      invoices: 'Invoices', appliedAt: 'Applied', appliedBy: 'Applied by', decision: 'Decision', numberFilter: 'Number', numberPlaceholder: 'Application, invoice or order no.',
       redOrders: 'Reverse per order (empty: everything)',
     },
     applicationStatus: { applied: 'Applied', issued: 'Issued', rejected: 'Rejected', withdrawn: 'Withdrawn' },

@@ -187,7 +187,7 @@ const zhCN = {
       address: '地址、电话', bankAccount: '开户行及账号', apply: '开票申请', issue: '开票', reject: '驳回', withdraw: '撤回',
       redLetter: '红冲', invoiceNo: '发票号码', issueDate: '开票日期', reason: '原因', reversed: '已红冲', kind: '类型',
       lines: '开票明细', orderId: '订单号', description: '项目名称', taxCode: '税收分类编码', taxRate: '税率', addLine: '增加一行',
-      invoices: '发票', appliedAt: '申请时间', appliedBy: '申请人', decision: '处理', orderFilter: '订单ID',
+      invoices: '发票', appliedAt: '申请时间', appliedBy: '申请人', decision: '处理', numberFilter: '单号', numberPlaceholder: '申请号、发票号或订单号',
       redOrders: '按订单红冲（留空则全部红冲）',
     },
     applicationStatus: { applied: '已申请', issued: '已开票', rejected: '已驳回', withdrawn: '已撤回' },

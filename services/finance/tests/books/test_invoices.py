@@ -291,3 +291,44 @@ async def test_application_numbers_and_times_follow_the_clock_in_shanghai(
     assert late.json()["application_no"].startswith("IA20261126")
     assert early.json()["application_no"].startswith("IA20261127")
     assert datetime.fromisoformat(early.json()["applied_at"]) == clock()
+
+
+async def test_applications_are_found_by_the_numbers_people_type(
+    app: FastAPI, client: httpx.AsyncClient, token_issuer: TestTokenIssuer, books: Any
+) -> None:
+    org, other = uuid.uuid4(), uuid.uuid4()
+    h, h_other = books.headers(token_issuer, org), books.headers(token_issuer, other)
+    one, two = await books.record_orders(app, org, 10_000, 10_000)
+    (theirs,) = await books.record_orders(app, other, 10_000)
+    first = (await client.post("/v1/invoices/applications",
+                               json=books.application_body([(one, "100.00")]), headers=h)).json()  # fmt: skip
+    second = (await client.post("/v1/invoices/applications",
+                                json=books.application_body([(two, "100.00")]), headers=h)).json()  # fmt: skip
+    await client.post("/v1/invoices/applications",
+                      json=books.application_body([(theirs, "100.00")]), headers=h_other)  # fmt: skip
+    invoice_no = books.invoice_no()
+    issued = await client.post(
+        f"/v1/invoices/applications/{second['id']}/issue",
+        json={"invoice_no": invoice_no, "issue_date": "2026-11-25"},
+        headers=h,
+    )
+    assert issued.status_code == 200, issued.text
+    one_no = (await client.get(f"/v1/settlement-items/{one}", headers=h)).json()["order_no"]
+
+    async def found(number: str, headers: dict[str, str] = h) -> list[str]:
+        listed = await client.get("/v1/invoices/applications", params={"number": number},
+                                  headers=headers)  # fmt: skip
+        assert listed.status_code == 200, listed.text
+        return [a["application_no"] for a in listed.json()]
+
+    assert await found(first["application_no"]) == [first["application_no"]]
+    assert await found(f" {first['application_no'].lower()} ") == [first["application_no"]]
+    assert await found(invoice_no) == [second["application_no"]]
+    assert await found(one_no) == [first["application_no"]]
+    # Another institution's numbers find nothing, whichever kind they are.
+    assert await found(first["application_no"], h_other) == []
+    assert await found(invoice_no, h_other) == []
+    assert await found(one_no, h_other) == []
+    too_long = await client.get("/v1/invoices/applications", params={"number": "9" * 33},
+                                headers=h)  # fmt: skip
+    assert too_long.status_code == 422

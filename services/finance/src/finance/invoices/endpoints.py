@@ -53,6 +53,13 @@ async def list_applications(
     customer_org_id: uuid.UUID | None = None,
     status: ApplicationStatus | None = None,
     order_id: uuid.UUID | None = None,
+    number: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="An application no. (IA…), an invoice no. or an order no. (OC…) on it.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ApplicationRead]:
@@ -61,6 +68,7 @@ async def list_applications(
         customer_org_id=customer_org_id,
         status=status,
         order_id=order_id,
+        number=number,
         limit=limit,
         offset=offset,
     )

@@ -89,6 +89,7 @@ class InvoiceRepository:
         order_id: uuid.UUID | None,
         limit: int,
         offset: int,
+        number: str | None = None,
     ) -> Sequence[InvoiceApplication]:
         query = scoped(self._application(), InvoiceApplication.customer_org_id, principal)
         if customer_org_id is not None:
@@ -102,6 +103,18 @@ class InvoiceRepository:
                         InvoiceApplicationLine.order_id == order_id
                     )
                 )
+            )
+        if number is not None:  # what a clerk types: the application's, an invoice's or an order's
+            on_lines = select(InvoiceApplicationLine.application_id).where(
+                InvoiceApplicationLine.order_id.in_(
+                    select(SettlementItem.order_id).where(SettlementItem.order_no == number)
+                )
+            )
+            invoiced = select(Invoice.application_id).where(Invoice.invoice_no == number)
+            query = query.where(
+                (InvoiceApplication.application_no == number)
+                | InvoiceApplication.id.in_(invoiced)
+                | InvoiceApplication.id.in_(on_lines)
             )
         # Newest first; numbers rise within a day, so they order applications made in one instant.
         query = query.order_by(

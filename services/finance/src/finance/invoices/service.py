@@ -568,12 +568,14 @@ class InvoiceService:
         order_id: uuid.UUID | None,
         limit: int,
         offset: int,
+        number: str | None = None,
     ) -> list[ApplicationRead]:
         rows = await self.repo.applications(
             principal,
             customer_org_id=customer_org_id,
             status=None if status is None else status.value,
             order_id=order_id,
+            number=None if number is None else (number.strip().upper() or None),
             limit=limit,
             offset=offset,
         )
