@@ -290,6 +290,9 @@ export const PROBLEMS: Record<string, Pair> = {
   plate_transition_not_allowed: ['挪车牌当前状态不允许此操作。', 'The plate’s current state does not allow this step.'],
   plate_changed_meanwhile: ['挪车牌刚被他人修改，请刷新后重试。', 'A plate changed meanwhile; refresh and retry.'],
   plate_not_owned: ['只有制牌机构可以分配或登记采购。', 'Only the institution that made the plates may do this.'],
+  plate_not_callable: ['该挪车牌暂不可用，无法联系车主。', 'This plate cannot reach its owner now.'],
+  scan_rate_limited: ['扫码过于频繁，请稍后再试。', 'Too many scans; try again shortly.'],
+  privacy_number_unavailable: ['隐私号码暂时不足，请稍后再试。', 'No virtual number is free; try again shortly.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */
@@ -446,6 +449,7 @@ export const FIELD_LABELS: Record<string, Pair> = {
   vehicle_plate_no: ['车牌号', 'vehicle plate number'],
   owner_mobile: ['车主手机号', 'owner’s mobile'],
   promoter_subject: ['业务员', 'promoter'],
+  caller_number: ['您的手机号', 'your number'],
   order_no: ['订单号', 'order number'],
   order_id: ['订单', 'order'],
   amount: ['金额', 'amount'],

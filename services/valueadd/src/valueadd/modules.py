@@ -12,6 +12,7 @@ from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
 from valueadd.plates import models as _plate_models  # noqa: F401
 from valueadd.plates.endpoints import router as plates_router
+from valueadd.plates.public import router as plates_public_router
 from valueadd.redemptions import models as _redemption_models  # noqa: F401
 from valueadd.redemptions.endpoints import router as redemptions_router
 from valueadd.statements import feedback as _statement_feedback  # noqa: F401  (order feedback)
@@ -25,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     statements_router,
     mall_router,
     plates_router,
+    plates_public_router,
 ]

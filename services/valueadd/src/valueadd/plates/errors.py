@@ -67,3 +67,10 @@ class PlateNotYours(Unprocessable):
             "Only the institution that made the plates may do this.",
             errors=_field(field, self.code, "not your institution's plate"),
         )
+
+
+class PlateNotCallable(Conflict):
+    code = "plate_not_callable"
+
+    def __init__(self) -> None:
+        super().__init__("This plate cannot reach its owner now (not active).")

@@ -12,7 +12,15 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared_schemas import uuid7
@@ -131,3 +139,24 @@ class PlateStatusChange(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     by: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class PrivacyBinding(Base):
+    """号码隐私保护: one scan's AXB binding — the caller (A) reaches the owner (B) through the
+    virtual number (X) until it expires. The owner's number is never stored here."""
+
+    __tablename__ = "va_plate_privacy_bindings"
+    __table_args__ = (
+        UniqueConstraint("provider", "binding_id", name="uq_va_plate_privacy_bindings_binding"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    binding_id: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(30))
+    plate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("va_plates.id"), index=True)
+    insurer_org_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    caller_number: Mapped[str] = mapped_column(String(20))
+    virtual_number: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -81,6 +81,10 @@ class PlateRepository:
             q = q.with_for_update()
         return {p.plate_no: p for p in (await self.session.scalars(q)).all()}
 
+    async def by_token(self, token: str) -> Plate | None:
+        """The public scan's lookup: by the QR token alone, no principal."""
+        return await self.session.scalar(select(Plate).where(Plate.qr_token == token))
+
     async def plate(self, plate_no: str, principal: Principal) -> Plate | None:
         return (await self.plates_by_no([plate_no], principal)).get(plate_no)
 

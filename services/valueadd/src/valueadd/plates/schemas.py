@@ -123,3 +123,22 @@ class PlatePage(BaseModel):
 class MovedPlates(BaseModel):
     plate_nos: list[str]
     status: PlateStatus
+
+
+class ScanRead(BaseModel):
+    """The public scan page: nothing about the owner (no name, number or vehicle)."""
+
+    plate_no: str
+    can_call: bool
+    notice: str
+
+
+class CallRequest(Body):
+    caller_number: PhoneNumber
+
+
+class CallRead(BaseModel):
+    """Dial this number before it expires; it reaches the owner without showing either number."""
+
+    virtual_number: str
+    expires_at: datetime
