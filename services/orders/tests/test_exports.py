@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
+from shared_schemas import OrderCategory, OrderDirection
+
 
 async def test_export_holds_exactly_the_callers_orders(
     api: Any, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -40,14 +42,21 @@ async def test_export_holds_exactly_the_callers_orders(
     sheet = load_workbook(io.BytesIO(download.content), read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert header[0] == "order_no" and "created_at (Asia/Shanghai)" in header
+    assert header[0] == "订单号" and "创建时间（北京时间）" in header
     assert sorted(r[0] for r in body) == sorted(o["order_no"] for o in mine)
     assert {r[3] for r in body} == {str(api.org_a)}
-    amount_col = header.index("amount")
+    amount_col = header.index("订单金额")
     total = sum((Decimal(str(r[amount_col])) for r in body), Decimal("0"))
     assert total == sum((Decimal(a) for a in amounts), Decimal("0"))
-    created = header.index("created_at (Asia/Shanghai)")
+    created = header.index("创建时间（北京时间）")
     first = next(r for r in body if r[0] == mine[0]["order_no"])
+    # Labels, not codes, where people read them.
+    labels = dict(zip(header, first, strict=False))  # read-only rows end at the last value
+    assert (labels["订单类别"], labels["收付方向"], labels["订单状态"]) == (
+        OrderCategory(mine[0]["category"]).label_zh,
+        OrderDirection(mine[0]["direction"]).label_zh,
+        "已创建",
+    )
     assert first[created].isoformat()[:16] == _shanghai(mine[0]["created_at"])[:16]
 
 

@@ -258,6 +258,25 @@ async def test_english_and_chinese_headers_are_one_vocabulary(api: Any) -> None:
     assert (order["amount"], order["counterparty"]["name"]) == ("12.50", "某保险公司")
 
 
+async def test_labelled_columns_take_their_chinese_labels(api: Any) -> None:
+    # As the export writes them and as a clerk types them: 风险评估 / 应收 / 科技公司.
+    source = _source()
+    labelled = (
+        "订单类别,收付方向,客户机构ID,金额,来源系统,来源单号,销售主体\n"
+        f"风险评估,应收,{api.org_a},12.50,{source},l1, 科技公司 \n"
+        f"风险评估服务,应收,{api.org_a},1.00,{source},l2,科技公司\n"
+    )
+    job = await _upload(api, labelled.encode(), dry_run=False)
+    assert (job["created"], job["failed"]) == (1, 1), job
+    (order,) = await _orders(api, source)
+    assert (order["category"], order["direction"], order["seller"]) == (
+        "risk_assessment", "receivable", "technology_company",
+    )  # fmt: skip
+    report = await api.client.get(f"/v1/orders/imports/{job['id']}/errors", headers=api.headers())
+    # The unknown label, under the header as the file wrote it.
+    assert "3,订单类别,enum," in report.content.decode("utf-8-sig")
+
+
 async def test_a_reference_taken_meanwhile_falls_back_to_one_by_one(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

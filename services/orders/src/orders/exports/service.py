@@ -25,13 +25,15 @@ from orders.order.schemas import OrderFilters
 from orders.order.service import BUSINESS_TZ, storage_filter
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, NotFound, ProblemError
-from shared_schemas import Money
+from shared_schemas import Money, OrderCategory, OrderDirection, OrderStatus, SellingEntity
 
+#: Headers as clerks name the columns (the import reads the same words where a column is
+#: importable); categories, directions, sellers and statuses are written as their labels.
 HEADER = [
-    "order_no", "category", "direction", "customer_org_id", "counterparty", "seller",
-    "amount", "tax_rate", "status", "invoiced_amount", "settled_amount", "source_service",
-    "source_ref", "sign_date", "created_by", "created_at (Asia/Shanghai)",
-    "invoiced_at (Asia/Shanghai)", "settled_at (Asia/Shanghai)",
+    "订单号", "订单类别", "收付方向", "客户机构ID", "交易对方", "销售主体",
+    "订单金额", "税率", "订单状态", "已开票金额", "已结算金额", "来源系统",
+    "来源单号", "签单日期", "创建人", "创建时间（北京时间）",
+    "首次开票时间（北京时间）", "结算时间（北京时间）",
 ]  # fmt: skip
 MONEY_FORMAT = "#,##0.00"
 
@@ -143,14 +145,14 @@ def _local(at: datetime | None) -> datetime | None:
 def _cells(sheet: WriteOnlyWorksheet, order: Order) -> list[Any]:
     return [
         order.order_no,
-        order.category,
-        order.direction,
+        OrderCategory(order.category).label_zh,
+        OrderDirection(order.direction).label_zh,
         str(order.customer_org_id),
         order.counterparty_name,
-        order.seller,
+        None if order.seller is None else SellingEntity(order.seller).label_zh,
         _money(sheet, order.amount_fen),
         None if order.tax_rate_bp is None else Decimal(order.tax_rate_bp).scaleb(-4),
-        order.status,
+        OrderStatus(order.status).label_zh,
         _money(sheet, order.invoiced_fen),
         _money(sheet, order.settled_fen),
         order.source_service,

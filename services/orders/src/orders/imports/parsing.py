@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from shared_schemas import OrderCategory, OrderDirection, SellingEntity
+
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 #: column → where it goes in the OrderCreate body.
@@ -196,6 +198,18 @@ def _cell_text(value: Any) -> str:
 _TARGETS = {column: (target[:-1], target[-1]) for column, target in COLUMNS.items()}
 
 
+#: A labelled column may be written as its Chinese label (风险评估, 应收, 科技公司), as the
+#: export writes it, or as its code.
+_FROM_LABEL: dict[str, dict[str, str]] = {
+    column: {member.label_zh: member.value for member in enum}
+    for column, enum in (
+        ("category", OrderCategory),
+        ("direction", OrderDirection),
+        ("seller", SellingEntity),
+    )
+}
+
+
 def to_body(rows: list[Row]) -> tuple[dict[str, Any], list[tuple[int, str, str, str]]]:
     """The OrderCreate body of an order's rows (nested as the API's JSON), and the problems
     found on the way: (row offset, column, code, message) — an order column on a later row
@@ -213,6 +227,7 @@ def to_body(rows: list[Row]) -> tuple[dict[str, Any], list[tuple[int, str, str, 
             node = body
             for key in parents:
                 node = node.setdefault(key, {})
+            value = _FROM_LABEL.get(column, {}).get(value.strip(), value)
             earlier = node.setdefault(leaf, value)
             if earlier != value:
                 problems.append((offset, column, "inconsistent_order_column",
