@@ -293,6 +293,8 @@ export const PROBLEMS: Record<string, Pair> = {
   plate_not_callable: ['该挪车牌暂不可用，无法联系车主。', 'This plate cannot reach its owner now.'],
   scan_rate_limited: ['扫码过于频繁，请稍后再试。', 'Too many scans; try again shortly.'],
   privacy_number_unavailable: ['隐私号码暂时不足，请稍后再试。', 'No virtual number is free; try again shortly.'],
+  privacy_binding_unknown: ['找不到该隐私号码绑定（或不属于您的机构）。', 'No such privacy-number binding that is yours.'],
+  call_ends_before_start: ['通话结束时间早于开始时间。', 'The call ends before it starts.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */

@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter
 
+from valueadd.calls import models as _call_models  # noqa: F401
+from valueadd.calls.endpoints import router as calls_router
 from valueadd.common import numbers as _numbers  # noqa: F401  (tables on Base.metadata)
 from valueadd.common import orderlinks as _orderlinks  # noqa: F401
 from valueadd.coupons import models as _coupon_models  # noqa: F401
@@ -27,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     mall_router,
     plates_router,
     plates_public_router,
+    calls_router,
 ]

@@ -1,9 +1,11 @@
 """Demo data of the move-car plates (idempotent, through the service): one batch of 20 plates
 made by the platform, 5 assigned to a promoter, 3 of them bought by 华成 (the institution the
-demo's insurer business is billed to), one handed out, bound and active."""
+demo's insurer business is billed to), one handed out, bound and active; 华成's rate card (first 10 s free, 0.20 per started minute)
+and two calls through a scan's privacy number, one pushed twice (stored once)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,14 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import Principal
 from servicekit.messaging import Outbox
 from servicekit.settings import ServiceSettings
+from valueadd.calls.repository import CallRepository
+from valueadd.calls.schemas import CallPush, RateCardCreate
+from valueadd.calls.service import CallService
 from valueadd.common import clock
+from valueadd.common.types import business_day
 from valueadd.coupons.demo import HUACHENG, TECH
 from valueadd.plates.models import PlateBatch, PlateStatus
 from valueadd.plates.repository import PlateRepository
+from valueadd.plates.scan import ScanLimiter, ScanService, privacy_provider
 from valueadd.plates.schemas import (
     AssignRequest,
     BatchCreate,
     BindRequest,
+    CallRequest,
     DistributeRequest,
     PurchaseCreate,
     StatusChange,
@@ -57,3 +65,26 @@ async def load_plate_demo(session: AsyncSession, outbox: Outbox, settings: Servi
         nos[0], BindRequest(vehicle_plate_no="沪A12345", owner_mobile="13800138000"), operator
     )
     await service.set_status(nos[0], StatusChange(status=PlateStatus.active), operator)
+    now = clock.current()()
+    calls = CallService(CallRepository(session), clock.current())
+    await calls.create_card(
+        RateCardCreate(insurer_org_id=HUACHENG, effective_from=business_day(now).replace(day=1),
+                       free_seconds=10, unit_seconds=60, unit_price=Decimal("0.20")),
+        operator,
+    )  # fmt: skip
+    plate = await PlateRepository(session).plate(nos[0], operator)
+    assert plate is not None
+    scans = ScanService(
+        PlateRepository(session), clock.current(), privacy_provider(), ScanLimiter()
+    )
+    caller = "13900139000"
+    made = await scans.call(plate.qr_token, CallRequest(caller_number=caller), "demo")
+    binding = await CallRepository(session).binding_of(made.virtual_number, caller)
+    for n, seconds in ((1, 75), (2, 40), (2, 40)):
+        await calls.push(
+            CallPush(provider="local", session_id=f"DEMO-CALL-{n}", binding_id=binding,
+                     caller_number=caller, virtual_number=made.virtual_number,
+                     started_at=now + timedelta(minutes=n),
+                     ended_at=now + timedelta(minutes=n, seconds=seconds)),
+            operator,
+        )  # fmt: skip
