@@ -295,6 +295,10 @@ export const PROBLEMS: Record<string, Pair> = {
   privacy_number_unavailable: ['隐私号码暂时不足，请稍后再试。', 'No virtual number is free; try again shortly.'],
   privacy_binding_unknown: ['找不到该隐私号码绑定（或不属于您的机构）。', 'No such privacy-number binding that is yours.'],
   call_ends_before_start: ['通话结束时间早于开始时间。', 'The call ends before it starts.'],
+  plate_contract_missing: ['该保司在结算期末没有生效的挪车牌合同。', 'No plate contract with this insurer is in force by the period’s end.'],
+  plate_settlement_empty: ['该期间没有待结算的采购或拨打记录。', 'Nothing to settle in this period.'],
+  period_reversed: ['结束日期早于开始日期。', 'The period ends before it starts.'],
+  plate_settled_meanwhile: ['部分记录刚被另一结算占用，请重试。', 'Another settlement took some of these records; try again.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */

@@ -12,6 +12,9 @@ from valueadd.mall import models as _mall_models  # noqa: F401
 from valueadd.mall.endpoints import router as mall_router
 from valueadd.merchants import models as _merchant_models  # noqa: F401
 from valueadd.merchants.endpoints import router as merchants_router
+from valueadd.plate_settlement import feedback as _plate_feedback  # noqa: F401
+from valueadd.plate_settlement import models as _plate_settlement_models  # noqa: F401
+from valueadd.plate_settlement.endpoints import router as plate_settlement_router
 from valueadd.plates import models as _plate_models  # noqa: F401
 from valueadd.plates.endpoints import router as plates_router
 from valueadd.plates.public import router as plates_public_router
@@ -30,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     plates_router,
     plates_public_router,
     calls_router,
+    plate_settlement_router,
 ]

@@ -78,6 +78,8 @@ class CallRecord(Base):
     billable_seconds: Mapped[int] = mapped_column(Integer)
     fee_fen: Mapped[int] = mapped_column(BigInteger)
     rate_card_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("va_plate_rate_cards.id"))
+    #: The period settlement that billed it (once: taken with a guarded UPDATE).
+    settlement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     received_by: Mapped[str] = mapped_column(String(120))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

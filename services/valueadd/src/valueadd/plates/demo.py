@@ -1,7 +1,9 @@
-"""Demo data of the move-car plates (idempotent, through the service): one batch of 20 plates
-made by the platform, 5 assigned to a promoter, 3 of them bought by 华成 (the institution the
-demo's insurer business is billed to), one handed out, bound and active; 华成's rate card (first 10 s free, 0.20 per started minute)
-and two calls through a scan's privacy number, one pushed twice (stored once)."""
+"""Demo data of the move-car plates (idempotent, through the services): one batch of 20 plates
+made by the platform, 11 assigned to a promoter: 5 stay with the promoter, 3 are bought by 华成
+(separate settlement: its plate_purchase order asked at once) and 3 by 云鹰 (combined settlement:
+recorded only); one of 华成's is handed out, bound and active; 华成's rate card (first 10 s free,
+0.20 per started minute) and two calls through a scan's privacy number, one pushed twice
+(stored once)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ from valueadd.calls.schemas import CallPush, RateCardCreate
 from valueadd.calls.service import CallService
 from valueadd.common import clock
 from valueadd.common.types import business_day
-from valueadd.coupons.demo import HUACHENG, TECH
+from valueadd.coupons.demo import HUACHENG, TECH, demo_org_id
+from valueadd.plate_settlement.models import SettlementMode
+from valueadd.plate_settlement.repository import SettlementRepository
+from valueadd.plate_settlement.schemas import ContractCreate
+from valueadd.plate_settlement.service import SettlementService
 from valueadd.plates.models import PlateBatch, PlateStatus
 from valueadd.plates.repository import PlateRepository
 from valueadd.plates.scan import ScanLimiter, ScanService, privacy_provider
@@ -35,6 +41,7 @@ from valueadd.plates.schemas import (
 from valueadd.plates.service import PlateService
 
 NOTE = "演示批次"
+YUNYING = demo_org_id("insurtech-yunying")
 
 
 async def load_plate_demo(session: AsyncSession, outbox: Outbox, settings: ServiceSettings) -> None:
@@ -45,19 +52,39 @@ async def load_plate_demo(session: AsyncSession, outbox: Outbox, settings: Servi
         entry="valueadd", platform_operator=True, name="演示数据",
     )  # fmt: skip
     base = str(getattr(settings, "plate_scan_url", "http://127.0.0.1:8000/m/plate/"))
-    service = PlateService(PlateRepository(session), clock.current(), base)
+    service = PlateService(PlateRepository(session), clock.current(), base, outbox)
+    month_start = business_day(clock.current()()).replace(day=1)
+    contracts = SettlementService(SettlementRepository(session), outbox, clock.current())
+    for org, name, mode in (
+        (HUACHENG, "华成保险代理有限公司", SettlementMode.separate),
+        (YUNYING, "云鹰保险技术服务有限公司", SettlementMode.combined),
+    ):
+        await contracts.create_contract(
+            ContractCreate(
+                insurer_org_id=org, insurer_name=name, mode=mode, effective_from=month_start
+            ),
+            operator,
+        )
     batch = await service.create_batch(BatchCreate(quantity=20, note=NOTE), operator)
     nos = [f"{batch.batch_no}-{i:05d}" for i in range(1, 21)]
     await service.assign(
-        AssignRequest(plate_nos=nos[:5], promoter_subject="demo-promoter-wang",
-                      promoter_name="业务员王强"),
+        AssignRequest(
+            plate_nos=nos[:11], promoter_subject="demo-promoter-wang", promoter_name="业务员王强"
+        ),
         operator,
-    )  # fmt: skip
-    await service.purchase(
-        PurchaseCreate(insurer_org_id=HUACHENG, insurer_name="华成保险代理有限公司",
-                       plate_nos=nos[:3], unit_price=Decimal("15.00")),
-        operator,
-    )  # fmt: skip
+    )
+    # 3 bought in each settlement mode: 华成 separate (its plate_purchase order at once),
+    # 云鹰 combined (recorded only, for the month's combined settlement).
+    for org, name, bought in (
+        (HUACHENG, "华成保险代理有限公司", nos[:3]),
+        (YUNYING, "云鹰保险技术服务有限公司", nos[3:6]),
+    ):
+        await service.purchase(
+            PurchaseCreate(
+                insurer_org_id=org, insurer_name=name, plate_nos=bought, unit_price=Decimal("15.00")
+            ),
+            operator,
+        )
     await service.distribute(
         nos[0], DistributeRequest(customer_ref="DEMO-C-0001", customer_name="张三"), operator
     )

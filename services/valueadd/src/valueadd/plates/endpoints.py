@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from servicekit.app import DbSession
+from servicekit.app import DbSession, EventOutbox
 from servicekit.auth import Principal, require
 from valueadd.common.clock import ClockDep
 from valueadd.plates.models import PlateStatus
@@ -30,9 +30,11 @@ from valueadd.plates.service import DEFAULT_SCAN_URL, PlateService
 router = APIRouter(prefix="/v1", tags=["plates"])
 
 
-def _service(request: Request, session: DbSession, clock: ClockDep) -> PlateService:
+def _service(
+    request: Request, session: DbSession, outbox: EventOutbox, clock: ClockDep
+) -> PlateService:
     base = getattr(request.app.state.settings, "plate_scan_url", DEFAULT_SCAN_URL)
-    return PlateService(PlateRepository(session), clock, base)
+    return PlateService(PlateRepository(session), clock, base, outbox)
 
 
 Service = Annotated[PlateService, Depends(_service)]

@@ -96,6 +96,10 @@ class PlatePurchase(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    #: The contract's mode on the purchase day (None: no contract yet — settled as combined).
+    settlement_mode: Mapped[str | None] = mapped_column(String(20))
+    #: The combined settlement that billed it (separate purchases have their own order).
+    settlement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -15,8 +15,10 @@ from servicekit.auth import Principal
 from servicekit.clock import Clock
 from servicekit.db import serialize_writers
 from servicekit.errors import Forbidden
+from servicekit.messaging import Outbox
 from valueadd.common.money import from_fen, to_fen
 from valueadd.common.numbers import next_number
+from valueadd.plate_settlement.service import on_purchase
 from valueadd.plates import codes
 from valueadd.plates.errors import (
     PlateBatchNotFound,
@@ -58,11 +60,13 @@ DEFAULT_SCAN_URL = "http://127.0.0.1:8000/m/plate/"
 
 class PlateService:
     def __init__(
-        self, repo: PlateRepository, clock: Clock, scan_base: str = DEFAULT_SCAN_URL
-    ) -> None:
+        self, repo: PlateRepository, clock: Clock, scan_base: str = DEFAULT_SCAN_URL,
+        outbox: Outbox | None = None,
+    ) -> None:  # fmt: skip
         self.repo = repo
         self.clock = clock
         self.scan_base = scan_base
+        self.outbox = outbox
 
     # --- batches -------------------------------------------------------------------------
 
@@ -149,6 +153,8 @@ class PlateService:
             reason=f"purchase {row.purchase_no} by {data.insurer_name}",
             insurer_org_id=data.insurer_org_id, purchase_id=row.id,
         )  # fmt: skip
+        await on_purchase(self.repo.session, self.outbox, row, now)
+        await self.repo.flush()
         return _purchase(row, sorted(data.plate_nos))
 
     async def purchases(self, principal: Principal) -> list[PurchaseRead]:
