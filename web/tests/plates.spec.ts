@@ -10,6 +10,7 @@ import { createAppI18n } from '@/i18n'
 import { consolePages } from '@/menu/pages'
 import { useSessionStore } from '@/stores/session'
 import PlatesPage from '@/views/valueadd/plates/PlatesPage.vue'
+import PlateCallsPage from '@/views/valueadd/plates/PlateCallsPage.vue'
 import { PLATE_STATES } from '@/views/valueadd/plates/labels'
 import { jsonResponse, makeSession } from './fixtures'
 
@@ -53,5 +54,20 @@ describe('valueadd console: move-car plates', () => {
     expect(urls[urls.length - 1]).toContain('plate_no=PB20261120000001-00001')
     expect(consolePages.find((p) => p.name === 'valueadd-plates')?.requires).toEqual(['valueadd.plate.query'])
     expect(Object.keys(PLATE_STATES)).toHaveLength(8)
+  })
+
+  it('lists call records with billable seconds, fees and the totals, the caller masked', async () => {
+    const call = {
+      id: 'c-uuid-1', provider: 'local', session_id: 'DEMO-CALL-1', plate_no: 'PB20261120000001-00001', caller_number: '139****9000',
+      virtual_number: '17100000001', started_at: '2026-11-20T02:01:00Z', ended_at: '2026-11-20T02:02:15Z', duration_seconds: 75,
+      billable_seconds: 120, fee: '0.40', rate_card_version: 1, received_at: '2026-11-20T02:03:00Z',
+    }
+    const { wrapper } = await mountPage('/console/valueadd/plates/calls', PlateCallsPage, () => jsonResponse({ items: [call], total: 1, billable_seconds: 120, fee: '0.40' }))
+    const text = wrapper.text()
+    expect(text).toContain('DEMO-CALL-1')
+    expect(text).toContain('139****9000')
+    expect(text).toContain('第 1 版')
+    expect(wrapper.find('[data-test="totals"]').text()).toContain('计费时长 120 秒')
+    expect(text).not.toContain('c-uuid-1')
   })
 })

@@ -23,7 +23,7 @@ const en: Messages = {
       imports: 'Import orders', exports: 'Export orders',
     },
     insurance: { vehicles: 'Vehicles', proposals: 'Proposals', policies: 'Policies', pushes: 'Pushed vehicles', funnel: 'Push funnel and deals' },
-    valueadd: { redeem: 'Redeem coupons', coupons: 'Coupons', products: 'Coupon products', batches: 'Coupon batches', redemptions: 'Redemptions', statements: 'Merchant statements', mallProducts: 'Mall products', mallOrders: 'Mall orders', plates: 'Move-car plates' },
+    valueadd: { redeem: 'Redeem coupons', coupons: 'Coupons', products: 'Coupon products', batches: 'Coupon batches', redemptions: 'Redemptions', statements: 'Merchant statements', mallProducts: 'Mall products', mallOrders: 'Mall orders', plates: 'Move-car plates', plateCalls: 'Call records' },
     risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',

@@ -21,7 +21,7 @@ const zhCN = {
       imports: '订单导入', exports: '订单导出',
     },
     insurance: { vehicles: '车辆管理', proposals: '投保单管理', policies: '保单管理', pushes: '推送车辆管理', funnel: '推送转化与成交' },
-    valueadd: { redeem: '卡券核销', coupons: '卡券查询', products: '卡券产品', batches: '发券批次', redemptions: '核销统计', statements: '商户对账', mallProducts: '商城商品', mallOrders: '商城订单', plates: '智能挪车牌' },
+    valueadd: { redeem: '卡券核销', coupons: '卡券查询', products: '卡券产品', batches: '发券批次', redemptions: '核销统计', statements: '商户对账', mallProducts: '商城商品', mallOrders: '商城订单', plates: '智能挪车牌', plateCalls: '拨打记录' },
     risk: { requests: '评估单', detail: '评估单详情', scorecards: '评分卡', exports: '评估单导出', reconciliation: '保司对账' },
     finance: {
       invoices: '发票管理', statements: '银行流水', matching: '流水匹配', payments: '付款申请管理',

@@ -65,6 +65,7 @@ export const consolePages: ConsolePage[] = [
   { name: 'valueadd-mall-products', path: 'mall/products', entry: 'valueadd', title: 'menu.valueadd.mallProducts', requires: ['valueadd.mall.query'], icon: 'ShoppingBag', component: () => import('@/views/valueadd/mall/MallProductsPage.vue') },
   { name: 'valueadd-mall-orders', path: 'mall/orders', entry: 'valueadd', title: 'menu.valueadd.mallOrders', requires: ['valueadd.mall.query'], icon: 'ShoppingCart', component: () => import('@/views/valueadd/mall/MallOrdersPage.vue') },
   { name: 'valueadd-plates', path: 'plates', entry: 'valueadd', title: 'menu.valueadd.plates', requires: ['valueadd.plate.query'], icon: 'Postcard', component: () => import('@/views/valueadd/plates/PlatesPage.vue') },
+  { name: 'valueadd-plate-calls', path: 'plates/calls', entry: 'valueadd', title: 'menu.valueadd.plateCalls', requires: ['valueadd.plate.query'], icon: 'PhoneFilled', component: () => import('@/views/valueadd/plates/PlateCallsPage.vue') },
 
   // Finance (财务中心, entry `finance`)
   { name: 'finance-invoices', path: 'invoices', entry: 'finance', title: 'menu.finance.invoices', requires: ['finance.invoice.query'], icon: 'Document', component: () => import('@/views/finance/InvoicesPage.vue') },
