@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -147,3 +148,51 @@ async def outbox_payloads(app: FastAPI, event_type: str) -> list[dict[str, Any]]
     async with app.state.sessionmaker() as session:
         query = select(table.c.body).where(table.c.event_type == event_type)
         return [json.loads(body) for body in (await session.execute(query)).scalars()]
+
+
+async def bank_account(
+    client: httpx.AsyncClient, h: dict[str, str], entity: str = "technology_company"
+) -> str:
+    number = f"6222{uuid.uuid4().int % 10**15:015d}"
+    created = await client.post(
+        "/v1/bank-accounts",
+        json={
+            "account_no": number,
+            "name": "某某科技",
+            "bank_name": "招商银行",
+            "legal_entity": entity,
+        },
+        headers=h,
+    )
+    assert created.status_code == 201, created.text
+    return number
+
+
+def request_body(
+    account: str, lines: list[tuple[uuid.UUID, str]], payee: str = "merchant"
+) -> dict[str, Any]:
+    return {
+        "payee": {
+            "type": payee,
+            "id": "M-1001",
+            "name": "上海某某汽车服务有限公司",
+            "bank_account": "6214830211112222",
+            "bank_name": "招商银行上海分行",
+        },
+        "payer_bank_account": account,
+        "lines": [{"order_id": str(o), "amount": a} for o, a in lines],
+    }
+
+
+async def approve_fully(
+    client: httpx.AsyncClient, issuer: TestTokenIssuer, request: dict[str, Any]
+) -> dict[str, Any]:
+    for n in range(request["approvals_required"]):
+        approver = headers(issuer, subject=f"approver-{n}")
+        response = await client.post(
+            f"/v1/payment-requests/{request['id']}/approvals", json={}, headers=approver
+        )
+        assert response.status_code == 200, response.text
+        request = response.json()
+    assert request["status"] == "approved"
+    return request

@@ -50,6 +50,7 @@ from finance.payments.schemas import (
 )
 from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_fen, to_yuan
+from finance.settlement.accrual import accrue_payable, accrued_in
 from finance.settlement.refs import resolve_order_ids
 from finance.statements.models import BankAccount
 from finance.statements.repository import StatementRepository
@@ -59,7 +60,7 @@ from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import correlation_id_var
-from shared_schemas import Money, OrderShare, PaymentMadeV1, new_event
+from shared_schemas import Money, OrderShare, PaymentMadeV1, SellingEntity, new_event
 
 PAYMENT = "payment"
 FUND_TRANSFER = "fund_transfer"
@@ -196,6 +197,16 @@ class PaymentService:
                     "exceeds_outstanding",
                     f"order {item.order_no} has {to_yuan(max(free, 0))} left to pay "
                     "(outstanding less open requests)",
+                )
+            entity = await accrued_in(self.repo.session, item)
+            if entity is not None and entity != payer.legal_entity:
+                # The payable is on another entity's books: paying it from this one would
+                # leave one owing forever and the other owed less than nothing.
+                raise _fail(
+                    f"{field_prefix}[{i}].order_id",
+                    "payer_other_legal_entity",
+                    f"order {item.order_no} is owed by {SellingEntity(entity).label_zh}; pay "
+                    "it from that entity's account",
                 )
             orgs.add(item.customer_org_id)
         if len(orgs) != 1:
@@ -417,6 +428,11 @@ class PaymentService:
         request.paid_at = (body.paid_at or now).astimezone(UTC)
         await self.repo.session.flush()
         payer = await self._bank_account(request.payer_bank_account, "payer_bank_account")
+        for x in lines:  # paid before anyone confirmed it: accrue it now, in the payer's books
+            await accrue_payable(
+                self.repo.session, items[x.order_id], legal_entity=request.legal_entity,
+                actor=principal.subject, clock=self.clock,
+            )  # fmt: skip
         await post_entry(
             self.repo.session,
             legal_entity=request.legal_entity,

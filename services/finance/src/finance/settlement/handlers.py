@@ -13,3 +13,7 @@ async def on_order_created(event: Any, ctx: HandlerContext) -> None:
     await SettlementService(SettlementRepository(ctx.session), ctx.clock).record_order(
         event, check_duplicate=not ctx.in_batch
     )
+
+
+async def on_order_status_changed(event: Any, ctx: HandlerContext) -> None:
+    await SettlementService(SettlementRepository(ctx.session), ctx.clock).follow_status(event)

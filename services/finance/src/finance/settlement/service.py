@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from finance.settlement.accrual import PLATFORM_BOOKS, accrue_payable, take_back_unpaid
 from finance.settlement.models import AccountMapping, SettlementItem
 from finance.settlement.repository import SettlementRepository
 from finance.settlement.schemas import AccountMappingRead, SettlementItemRead
@@ -16,6 +17,8 @@ from shared_schemas import (
     OrderCategory,
     OrderCreatedV1,
     OrderDirection,
+    OrderStatus,
+    OrderStatusChangedV1,
     SettlementListCreatedV1,
 )
 
@@ -26,6 +29,12 @@ class AccountMappingMissing(Exception):
     The consumer retries, then dead-letters the event; after the mapping is added, replaying
     the dead letter records the order.
     """
+
+
+class OrderNotRecorded(Exception):
+    """A status change of an order finance has not recorded (its orders.order.created is in
+    the dead letters, e.g. for a missing mapping): retried, then dead-lettered itself; replay
+    it after the order's creation."""
 
 
 class SettlementService:
@@ -64,6 +73,26 @@ class SettlementService:
                 recorded_at=self.clock(),
             )
         )
+
+    async def follow_status(self, event: EventEnvelope[OrderStatusChangedV1]) -> None:
+        """A payable order's confirmation accrues it; its cancellation takes back what is
+        unpaid (finance.settlement.accrual). Other steps change nothing here."""
+        change = event.payload
+        if change.to_status not in (OrderStatus.reconciled, OrderStatus.cancelled):
+            return
+        item = await self.repo.item(change.order_id)
+        if item is None:
+            raise OrderNotRecorded(f"order {change.order_no} is not recorded in finance")
+        if item.direction != OrderDirection.payable.value:
+            return
+        actor = f"orders:{change.changed_by}"
+        if change.to_status == OrderStatus.reconciled:
+            await accrue_payable(
+                self.repo.session, item, legal_entity=PLATFORM_BOOKS, actor=actor,
+                clock=self.clock,
+            )  # fmt: skip
+        else:
+            await take_back_unpaid(self.repo.session, item, actor=actor, clock=self.clock)
 
     async def record_billing_order(
         self, event: EventEnvelope[SettlementListCreatedV1]
