@@ -300,6 +300,15 @@ export const PROBLEMS: Record<string, Pair> = {
   plate_settlement_empty: ['该期间没有待结算的采购或拨打记录。', 'Nothing to settle in this period.'],
   period_reversed: ['结束日期早于开始日期。', 'The period ends before it starts.'],
   plate_settled_meanwhile: ['部分记录刚被另一结算占用，请重试。', 'Another settlement took some of these records; try again.'],
+
+  // 其他技术服务 (valueadd technical services)
+  tech_contract_not_found: ['找不到该技术服务合同，或您无权查看。', 'No such technical-service contract that you may see.'],
+  payee_rate_required: ['每位收款人须填写分成比例或每单固定金额（二选一）。', 'Each payee takes a share or a fixed amount per order, one of the two.'],
+  payee_listed_twice: ['同一收款人在合同中出现了两次。', 'A payee is listed twice.'],
+  payee_kind_not_withdrawing: ['自主提现的合同只能由服务人员收款；推广人员按付款记录支付。', 'Only service staff withdraw by themselves; promoters are paid by payment records.'],
+  payee_shares_exceed_order: ['收款人的分成比例合计超过订单金额。', 'The payees’ shares add up to more than the order.'],
+  tech_contract_terms_fixed: ['新版本须保持合同的客户机构、服务类型和订单来源系统不变。', 'A new version keeps the customer, service type and order source.'],
+  tech_order_source_taken: ['该客户机构在此来源系统的订单已由另一份合同覆盖。', 'Another contract already covers this customer’s orders from this source.'],
 }
 
 /** Field error codes: pydantic's types and the services' own codes inside `errors[]`. */
@@ -509,4 +518,15 @@ export const FIELD_LABELS: Record<string, Pair> = {
   note: ['备注', 'note'],
   bank_reference: ['银行流水号', 'bank reference'],
   staff_id: ['服务人员', 'staff'],
+  contract_no: ['合同编号', 'contract number'],
+  customer_name: ['客户名称', 'customer name'],
+  service_type: ['服务类型', 'service type'],
+  order_source: ['订单来源系统', 'order source system'],
+  payout_mode: ['支付方式', 'payout mode'],
+  effective_from: ['生效日期', 'effective from'],
+  payees: ['收款人', 'payees'],
+  share: ['分成比例', 'share'],
+  fixed_amount: ['每单固定金额', 'fixed amount per order'],
+  subject: ['人员账号', 'person'],
+  kind: ['人员类型', 'kind'],
 }

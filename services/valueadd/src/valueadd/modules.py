@@ -23,6 +23,9 @@ from valueadd.redemptions.endpoints import router as redemptions_router
 from valueadd.statements import feedback as _statement_feedback  # noqa: F401  (order feedback)
 from valueadd.statements import models as _statement_models  # noqa: F401
 from valueadd.statements.endpoints import router as statements_router
+from valueadd.techservices import feedback as _tech_feedback  # noqa: F401  (order feedback)
+from valueadd.techservices import models as _tech_models  # noqa: F401
+from valueadd.techservices.endpoints import router as techservices_router
 
 ROUTERS: list[APIRouter] = [
     merchants_router,
@@ -34,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     plates_public_router,
     calls_router,
     plate_settlement_router,
+    techservices_router,
 ]
