@@ -342,6 +342,7 @@ MAIN_PAGES = (
     ("orders-settlement", "/console/orders/settlement-lists"),
     ("finance-matching", "/console/finance/matching"),
     ("finance-payments", "/console/finance/payment-requests"),
+    ("finance-funds", "/console/finance/funds"),
     ("finance-reports", "/console/finance/reports"),
 )
 

@@ -61,6 +61,14 @@ export interface PaymentRequest {
   paid_by: string | null; paid_at: string | null; rejected_by: string | null; rejected_at: string | null; reject_reason: string | null
   lines: { order_id: string; order_no: string; amount: string }[]; approvals: { approver: string; step: number; comment: string | null; approved_at: string }[]
 }
+export interface FundTransfer {
+  id: string; transfer_no: string; from_account: string; to_account: string; amount: string; bank_reference: string | null
+  memo: string | null; transferred_at: string; created_by: string; created_at: string
+}
+export interface OrgBalance {
+  org_id: string; balance: string
+  entries: { seq: number; kind: string; amount: string; balance_after: string; reference: string; memo: string | null; created_by: string; created_at: string }[]
+}
 export interface ApprovalLevel { min_amount: string; approvals_required: number; updated_by: string; updated_at: string }
 export interface ChannelBill {
   id: string; channel: string; merchant_id: string; legal_entity: string; bill_date: string; filename: string; line_count: number
@@ -136,6 +144,10 @@ export const financeApi = {
   approve: (id: string, comment?: string) => api.post<PaymentRequest>(`${base}/payment-requests/${id}/approvals`, { comment: comment || null }),
   rejectPayment: (id: string, reason: string) => api.post<PaymentRequest>(`${base}/payment-requests/${id}/rejection`, { reason }),
   pay: (id: string, bankReference: string) => api.post<PaymentRequest>(`${base}/payment-requests/${id}/payment`, { bank_reference: bankReference }),
+  fundTransfers: (query: Query) => api.get<FundTransfer[]>(`${base}/fund-transfers`, { query }),
+  recordTransfer: (body: Record<string, unknown>) => api.post<FundTransfer>(`${base}/fund-transfers`, body, { notify: false }),
+  orgBalance: (orgId: string) => api.get<OrgBalance>(`${base}/org-balances/${orgId}`),
+  topUp: (orgId: string, body: Record<string, unknown>) => api.post<OrgBalance>(`${base}/org-balances/${orgId}/top-ups`, body, { notify: false }),
   approvalLevels: () => api.get<ApprovalLevel[]>(`${base}/approval-levels`),
 
   channelBills: (query: Query) => api.get<ChannelBill[]>(`${base}/channel-bills`, { query }),

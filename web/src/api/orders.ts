@@ -56,6 +56,8 @@ export interface ReviewScores { by: string; items: { id: string; name: string; c
 export const ordersApi = {
   list: (query: Query) => api.get<OrderPage>(base, { query }),
   get: (id: string) => api.get<Order>(`${base}/${id}`),
+  /** One order typed in by a person (单笔录入); `source_ref` is the business reference. */
+  create: (body: Record<string, unknown>) => api.post<Order>(base, body, { notify: false }),
   transition: (id: string, to: string, note?: string) => api.post<Order>(`${base}/${id}/transitions`, { to, note: note || null }),
   review: (id: string, body: { rating: number; text?: string | null; tags?: string[] }) =>
     api.post<Review>(`${base}/${id}/reviews`, body, { notify: false }),

@@ -27,7 +27,7 @@ const en: Messages = {
     risk: { requests: 'Assessment requests', detail: 'Request', scorecards: 'Scorecards', exports: 'Sheet exports', reconciliation: 'Reconciliation' },
     finance: {
       invoices: 'Invoices', statements: 'Bank statements', matching: 'Matching', payments: 'Payment requests',
-      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement', settings: 'Finance settings', buyers: 'Invoicing details',
+      channels: 'Channel reconciliation', reports: 'Reports', settlement: 'Settlement', settings: 'Finance settings', buyers: 'Invoicing details', funds: 'Funds',
     },
   },
   portal: {
@@ -139,6 +139,10 @@ const en: Messages = {
     transition: 'Move', moveTo: 'Move to {status}', note: 'Note', by: 'By', cause: 'Cause',
     addReview: 'Record a review', rating: 'Rating', reviewText: 'Review', tags: 'Tags', reviewer: 'Reviewer',
     noMore: 'End of list', nextPage: 'Next page', firstPage: 'First page',
+    create: {
+      open: 'New order', title: 'New order', sourceRef: 'Business ref.', sourceRefHint: 'Contract or statement no.; one order per reference',
+      counterpartyName: 'Counterparty name', taxRatePlaceholder: 'e.g. 0.06', created: 'Order {no} created',
+    },
     settlement: {
       title: 'Settlement list builder', step1: 'Select', step2: 'Preview', step3: 'Create order and request invoice',
       customer: 'Customer institution', category: 'Category', range: 'Sign dates', preview: 'Preview', create: 'Create order and request invoice',
@@ -224,6 +228,12 @@ const en: Messages = {
       pay: 'Record payment', bankReference: 'Bank reference', create: 'Request payment', levels: 'Approval levels', minAmount: 'From amount', origin: 'Origin',
       requestedAt: 'Requested', comment: 'Comment', orderId: 'Order no.', addLine: 'Add line', lines: 'Payment lines',
     },
+    funds: {
+      transfers: 'Fund transfers', newTransfer: 'Record transfer', transferNo: 'Transfer no.', from: 'From account', to: 'To account', transferredAt: 'Transferred',
+      memo: 'Memo', balances: 'Institution balances', institution: 'Institution', balance: 'Balance', topUp: 'Top up', reference: 'Bank reference',
+      credited: 'Credited account', kind: 'Kind', balanceAfter: 'Balance after', pickInstitution: 'Pick an institution to see its balance', account: 'Account', sameAccount: 'From and to must differ',
+    },
+    balanceKind: { top_up: 'Top-up' },
     paymentStatus: { pending: 'Pending', approved: 'Approved', paid: 'Paid', rejected: 'Rejected' },
     payeeType: { merchant: 'Merchant', promoter: 'Promoter', service_staff: 'Service staff' },
     channel: {

@@ -25,7 +25,7 @@ const zhCN = {
     risk: { requests: '评估单', detail: '评估单详情', scorecards: '评分卡', exports: '评估单导出', reconciliation: '保司对账' },
     finance: {
       invoices: '发票管理', statements: '银行流水', matching: '流水匹配', payments: '付款申请管理',
-      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询', settings: '财务设置', buyers: '开票信息',
+      channels: '支付渠道对账', reports: '财务报表', settlement: '结算查询', settings: '财务设置', buyers: '开票信息', funds: '资金管理',
     },
   },
   portal: {
@@ -137,6 +137,10 @@ const zhCN = {
     transition: '流转', moveTo: '变更为 {status}', note: '备注', by: '操作人', cause: '原因',
     addReview: '记录评价', rating: '评分', reviewText: '评价内容', tags: '标签', reviewer: '评价人',
     noMore: '已到最后', nextPage: '下一页', firstPage: '回到第一页',
+    create: {
+      open: '新建订单', title: '新建订单', sourceRef: '业务单号', sourceRefHint: '合同号、对账单号等，同一业务单号只生成一张订单',
+      counterpartyName: '交易对手名称', taxRatePlaceholder: '如 0.06', created: '已创建订单 {no}',
+    },
     settlement: {
       title: '结算清单生成', step1: '选择范围', step2: '预览', step3: '生成订单并申请开票',
       customer: '客户机构', category: '订单类别', range: '签单日期范围', preview: '预览', create: '生成订单并申请开票',
@@ -222,6 +226,12 @@ const zhCN = {
       pay: '登记付款', bankReference: '银行流水号', create: '申请付款', levels: '审批层级', minAmount: '起始金额', origin: '来源',
       requestedAt: '申请时间', comment: '意见', orderId: '订单号', addLine: '增加一行', lines: '付款明细',
     },
+    funds: {
+      transfers: '资金转账', newTransfer: '登记转账', transferNo: '转账单号', from: '转出账户', to: '转入账户', transferredAt: '转账时间',
+      memo: '摘要', balances: '机构余额', institution: '机构', balance: '当前余额', topUp: '机构充值', reference: '银行流水号',
+      credited: '收款账户', kind: '类型', balanceAfter: '变动后余额', pickInstitution: '请选择机构查看余额', account: '账户', sameAccount: '转出与转入账户不能相同',
+    },
+    balanceKind: { top_up: '充值' },
     paymentStatus: { pending: '待审批', approved: '已审批', paid: '已付款', rejected: '已驳回' },
     payeeType: { merchant: '商户', promoter: '推广人员', service_staff: '服务人员' },
     channel: {
