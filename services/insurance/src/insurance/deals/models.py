@@ -53,3 +53,32 @@ class Deal(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # -- the promoter's payout (推广费), from the agency's terms in force on the sign date --
+    #: The sso subject paid: the policy's promoter, else whoever first collected the vehicle.
+    promoter_subject: Mapped[str | None] = mapped_column(String(120))
+    #: advance (垫付: after the fee order is settled) | non_advance (非垫付: on the deal)
+    payout_mode: Mapped[str | None] = mapped_column(String(16))
+    payout_share_bp: Mapped[int | None] = mapped_column(Integer)
+    payout_fen: Mapped[int | None] = mapped_column(BigInteger)
+    #: None (not asked yet) → requested → ordered | rejected
+    payout_status: Mapped[str | None] = mapped_column(String(16))
+    payout_order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    payout_order_no: Mapped[str | None] = mapped_column(String(32))
+    payout_order_status: Mapped[str | None] = mapped_column(String(24))
+    payout_reject_reason: Mapped[str | None] = mapped_column(String(500))
+    payout_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PromoterTerms(Base):
+    """How a collaborating agency settles the promoter's fee, from a day on (versioned): the
+    mode and the promoter's share of the deal's channel-promotion fee."""
+
+    __tablename__ = "promoter_terms"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    share_bp: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(120))
