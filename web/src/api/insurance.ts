@@ -53,6 +53,8 @@ export interface Funnel { group_by: string; rows: FunnelRow[]; total: FunnelRow 
 export interface Deal {
   id: string; deal_no: string; policy_no: string; plate_no: string | null; insurer_name: string; sign_date: string
   premium: string; rate: string; fee: string; status: string; order_no: string | null; order_status: string | null; reject_reason: string | null
+  promoter_subject: string | null; payout_mode: string | null; payout_fee: string | null; payout_status: string | null
+  payout_order_no: string | null; payout_order_status: string | null; payout_reject_reason: string | null
 }
 export interface QuoteBody { insurer_code?: string | null; lines: { line: string; items: { cover_code: string; cover_name?: string | null; sum_insured?: string; premium: string }[] }[]; note?: string | null }
 

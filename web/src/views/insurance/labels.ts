@@ -22,6 +22,20 @@ export const DEAL_STATUSES: Record<string, string> = { requested: '已申请订�
 export const ORDER_STATUSES: Record<string, string> = {
   created: '已创建', reconciled: '已对账', invoice_applied: '已申请开票', invoiced: '已开票', settled: '已结算', closed: '已关闭', cancelled: '已取消',
 }
+export const PAYOUT_MODES: Record<string, string> = { advance: '垫付（回款后支付）', non_advance: '非垫付（成交即付）' }
+export const PAYOUT_STATUSES: Record<string, string> = { requested: '已申请付款订单', ordered: '已生成付款订单', rejected: '付款订单被拒' }
+/** The promoter's payout as people read it: mode, fee, then the order number and status (or why not). */
+export const payoutText = (d: {
+  payout_mode: string | null; payout_fee: string | null; payout_status: string | null
+  payout_order_no: string | null; payout_order_status: string | null; payout_reject_reason: string | null
+}) => {
+  if (!d.payout_mode) return '—'
+  const head = `${label(PAYOUT_MODES, d.payout_mode)} ¥${d.payout_fee}`
+  if (!d.payout_status) return `${head} 待触发`
+  if (d.payout_status === 'rejected') return `${head} ${PAYOUT_STATUSES.rejected}：${d.payout_reject_reason ?? ''}`
+  if (!d.payout_order_no) return `${head} ${label(PAYOUT_STATUSES, d.payout_status)}`
+  return `${head} ${d.payout_order_no} ${label(ORDER_STATUSES, d.payout_order_status)}`
+}
 export const GROUPS: Record<string, string> = { receiver: '接收机构', region: '地区', insurer: '保险公司', rule: '推送规则', month: '推送月份' }
 export const statusTag = (s: string) => (s === 'issued' ? 'success' : s === 'unconverted' ? 'danger' : s === 'awaiting_quote' ? 'warning' : 'info')
 export const label = (map: Record<string, string>, code: string | null | undefined) => (code ? map[code] ?? code : '—')
