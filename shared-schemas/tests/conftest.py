@@ -36,6 +36,7 @@ from shared_schemas import (
     RedInvoiceReason,
     SellingEntity,
     SettlementListCreatedV1,
+    StaffEarningAccruedV1,
 )
 
 ORDER_ID = UUID("11111111-1111-4111-8111-111111111111")
@@ -201,6 +202,19 @@ POLICY_ISSUED = PolicyIssuedV1(
     issued_at=datetime(2025, 1, 1, 2, 30, tzinfo=UTC),
 )
 
+STAFF_EARNING_ACCRUED = StaffEarningAccruedV1(
+    staff_id="staff-li",
+    staff_name="李四",
+    order_id=UUID("cdcdcdcd-cdcd-4dcd-8dcd-cdcdcdcdcdcd"),
+    order_no="OC20250101000009",
+    category=OrderCategory.technical_service,
+    customer_org_id=ORG_ID,
+    amount=Money(amount="64.00"),
+    source_ref="tech-payout:TS-1:OC20250101000001:staff-li",
+    contract_no="TS-1",
+    service_order_no="OC20250101000001",
+)
+
 # event_type → a valid payload of its v1 model; a new catalogue line needs a sample here.
 SAMPLES: dict[str, EventPayload] = {
     "orders.order.created": ORDER_CREATED,
@@ -218,6 +232,7 @@ SAMPLES: dict[str, EventPayload] = {
     "valueadd.order_request.submitted": order_request("valueadd"),
     "orders.order_request.rejected": ORDER_REQUEST_REJECTED,
     "insurance.policy.issued": POLICY_ISSUED,
+    "valueadd.staff_earning.accrued": STAFF_EARNING_ACCRUED,
 }
 
 

@@ -70,6 +70,7 @@ def test_asyncapi_yaml_is_valid_yaml_of_the_document() -> None:
         "valueadd.order_request",
         "orders.order_request",
         "insurance.policy",
+        "valueadd.staff_earning",
     }
     assert set(loaded["channels"]["orders.order"]["messages"]) == {
         "orders.order.created.v1",

@@ -96,11 +96,27 @@ async def _requests(app: Any, prefix: str) -> list[dict[str, Any]]:
     return [{"type": t, **json.loads(b)["payload"]} for t, b in rows]
 
 
-async def _service_order(client: Any, who: Any, no: str, status: str) -> dict[str, Any]:
+def _payable_created(request: dict[str, Any], no: str) -> EventEnvelope[Any]:
+    order_id = uuid.uuid4()
+    return new_event(
+        "orders.order.created",
+        OrderCreatedV1(
+            order_id=order_id, order_no=no, category=OrderCategory(request["category"]),
+            direction=OrderDirection.payable, customer_org_id=uuid.UUID(request["customer_org_id"]),
+            amount=Money(amount=Decimal(request["amount"]["amount"])), source_service="valueadd",
+            source_ref=request["source_ref"], created_by="valueadd",
+        ),
+        producer="orders", aggregate_id=order_id,
+    )  # fmt: skip
+
+
+async def _service_order(
+    client: Any, who: Any, no: str, status: str, also: Any = lambda o: True
+) -> dict[str, Any]:
     for _ in range(200):
         got = (await client.get("/v1/tech-service-orders", headers=who.headers)).json()
         mine = [o for o in got if o["order_no"] == no]
-        if mine and mine[0]["status"] == status:
+        if mine and mine[0]["status"] == status and also(mine[0]):
             return mine[0]
         await asyncio.sleep(0.05)
     raise AssertionError(f"service order {no} never reached {status}")
@@ -204,7 +220,6 @@ async def test_payment_records_vs_self_withdrawal_on_the_same_order(
         order = await _service_order(client, a, no, "closed")
         assert order["payouts_requested_at"] is not None
         requests = await _requests(app, f"tech-payout:{contract_no}:{no}:")
-        results[mode] = requests
         assert [(r["type"], r["category"], r["direction"], r["amount"]["amount"],
                  r["counterparty"], r["customer_org_id"]) for r in requests] == [
             ("valueadd.order_request.submitted", "technical_service", "payable", "64.00",
@@ -216,7 +231,28 @@ async def test_payment_records_vs_self_withdrawal_on_the_same_order(
             f"tech-payout:{contract_no}:{no}:staff-li", f"tech-payout:{contract_no}:{no}:staff-zhao"]  # fmt: skip
         assert [(p["payout_mode"], p["amount"]) for p in order["payouts"]] == [
             (mode, "64.00"), (mode, "20.00")]  # fmt: skip
-    assert len(results) == 2
+        # The order center makes the payable orders (the first announced twice).
+        made_events = [_payable_created(r, f"OC2026112{i}{uuid.uuid4().int % 10**6:06d}")
+                       for i, r in enumerate(requests)]  # fmt: skip
+        await _send(kafka_bootstrap, [made_events[0], made_events[0], made_events[1]])
+        order = await _service_order(client, a, no, "closed",
+                                     lambda o: all(p["center_order_no"] for p in o["payouts"]))  # fmt: skip
+        sent = [r for r in await _requests(app, f"tech-payout:{contract_no}:{no}:")
+                if r["type"] == "valueadd.staff_earning.accrued"]  # fmt: skip
+        results[mode] = sent
+        if mode == "payment_records":
+            assert sent == [] and all(p["credited_at"] is None for p in order["payouts"])
+            continue
+        # Self-withdrawal: each payable order goes on the staff member's balance in finance.
+        assert [(e["staff_id"], e["staff_name"], e["order_no"], e["category"], e["amount"]["amount"],
+                 e["contract_no"], e["service_order_no"], e["customer_org_id"]) for e in sent] == [
+            ("staff-li", "李四", made_events[0].payload.order_no, "technical_service", "64.00",
+             contract_no, no, str(a.org_id)),
+            ("staff-zhao", "赵六", made_events[1].payload.order_no, "technical_service", "20.00",
+             contract_no, no, str(a.org_id)),
+        ]  # fmt: skip
+        assert [p["credited_at"] for p in order["payouts"]] == ["2026-11-20T02:00:00Z"] * 2
+    assert set(results) == {"payment_records", "self_withdrawal"}
 
     # A promoter in payment-record mode gets a promoter_payout order.
     customer, source = uuid.uuid4(), f"ad-{uuid.uuid4().hex[:6]}"

@@ -40,6 +40,7 @@ from shared_schemas.events.orders.v1 import (
     SettlementListCreatedV1,
 )
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
+from shared_schemas.events.valueadd.v1 import StaffEarningAccruedV1
 from shared_schemas.ids import uuid7
 from shared_schemas.money import AmountCNY, Money
 from shared_schemas.registry import (
@@ -91,6 +92,7 @@ __all__ = [
     "SellingEntity",
     "SettlementListCreatedV1",
     "SharedEventPayload",
+    "StaffEarningAccruedV1",
     "UnknownEventType",
     "default_registry",
     "new_event",

@@ -21,6 +21,7 @@ from shared_schemas.events.orders.v1 import (
     SettlementListCreatedV1,
 )
 from shared_schemas.events.sso.v1 import EntitlementChangedV1
+from shared_schemas.events.valueadd.v1 import StaffEarningAccruedV1
 from shared_schemas.spec import EventSpec
 
 ORDER_CREATED_V1 = EventSpec(
@@ -84,6 +85,10 @@ POLICY_ISSUED_V1 = EventSpec(
     "insurance.policy", "insurance.policy.issued", 1, PolicyIssuedV1,
     "A policy was issued (出单) through an institution.",
 )  # fmt: skip
+STAFF_EARNING_ACCRUED_V1 = EventSpec(
+    "valueadd.staff_earning", "valueadd.staff_earning.accrued", 1, StaffEarningAccruedV1,
+    "A service staff member's payable order goes on their balance (自主提现).",
+)  # fmt: skip
 
 CATALOGUE: tuple[EventSpec, ...] = (
     ORDER_CREATED_V1,
@@ -101,4 +106,5 @@ CATALOGUE: tuple[EventSpec, ...] = (
     VALUEADD_ORDER_REQUEST_SUBMITTED_V1,
     ORDER_REQUEST_REJECTED_V1,
     POLICY_ISSUED_V1,
+    STAFF_EARNING_ACCRUED_V1,
 )

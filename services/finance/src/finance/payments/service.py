@@ -10,6 +10,7 @@ bank's callback may arrive more than once and is answered the same each time.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -51,6 +52,7 @@ from finance.payments.schemas import (
 from finance.receipts.repository import take_write_lock
 from finance.receipts.schemas import to_fen, to_yuan
 from finance.settlement.accrual import accrue_payable, accrued_in
+from finance.settlement.models import SettlementItem
 from finance.settlement.refs import resolve_order_ids
 from finance.statements.models import BankAccount
 from finance.statements.repository import StatementRepository
@@ -60,8 +62,16 @@ from servicekit.clock import Clock, utc_now
 from servicekit.errors import Conflict, Forbidden, NotFound, Unprocessable
 from servicekit.messaging import Outbox
 from servicekit.observability import correlation_id_var
-from shared_schemas import Money, OrderShare, PaymentMadeV1, SellingEntity, new_event
+from shared_schemas import (
+    Money,
+    OrderShare,
+    PaymentMadeV1,
+    SellingEntity,
+    StaffEarningAccruedV1,
+    new_event,
+)
 
+log = logging.getLogger("finance.payments")
 PAYMENT = "payment"
 FUND_TRANSFER = "fund_transfer"
 TOP_UP = "org_top_up"
@@ -586,6 +596,43 @@ class PaymentService:
         )
         await self.repo.session.flush()
         return await self.staff_balance(staff_id, principal)
+
+    async def accrue_staff_earning(
+        self, earned: StaffEarningAccruedV1, item: SettlementItem, *, actor: str
+    ) -> None:
+        """The event's twin of `credit_staff` (no clerk): the payable order goes on the staff
+        member's balance once — a repeat, or an order already on a balance, changes nothing.
+        A business mismatch is logged, never retried (FLOWS.md: no dead letter for a business
+        reason)."""
+        await take_write_lock(self.repo.session)
+        known = await self.repo.credit(earned.order_id)
+        if known is not None:
+            if known.staff_id != earned.staff_id:
+                log.warning("order %s is already on %s's balance, not %s's",
+                            item.order_no, known.staff_id, earned.staff_id)  # fmt: skip
+            return
+        if item.direction != "payable":
+            log.warning("order %s is not payable; not put on a staff balance", item.order_no)
+            return
+        free = item.outstanding_fen - (await self.repo.requested_open([item.order_id])).get(
+            item.order_id, 0
+        )
+        if free <= 0:
+            log.warning("order %s owes nothing; not put on a staff balance", item.order_no)
+            return
+        self.repo.add(
+            StaffCredit(
+                order_id=item.order_id,
+                order_no=item.order_no,
+                staff_id=earned.staff_id,
+                customer_org_id=item.customer_org_id,
+                amount_fen=free,
+                withdrawn_fen=0,
+                created_by=actor,
+                created_at=self.clock(),
+            )
+        )
+        await self.repo.session.flush()
 
     async def staff_balance(self, staff_id: str, principal: Principal) -> StaffBalanceRead:
         _may_act_for_staff(staff_id, principal)

@@ -20,6 +20,7 @@ from shared_schemas import (
     OrderStatus,
     OrderStatusChangedV1,
     SettlementListCreatedV1,
+    StaffEarningAccruedV1,
 )
 
 
@@ -117,6 +118,40 @@ class SettlementService:
             direction=direction.value,
             amount_fen=listed.amount.fen,
             outstanding_fen=listed.amount.fen,
+            invoice_pending_fen=0,
+            invoiced_fen=0,
+            account_code=account_code,
+            source_event_id=event.event_id,
+            recorded_at=self.clock(),
+        )
+        self.repo.add(item)
+        await self.repo.session.flush()
+        return item
+
+    async def record_staff_order(
+        self, event: EventEnvelope[StaffEarningAccruedV1]
+    ) -> SettlementItem:
+        """A service staff member's payable order named by valueadd: recorded now from the
+        event if its orders.order.created has not arrived yet (another topic; it then finds
+        the item and is skipped)."""
+        earned = event.payload
+        item = await self.repo.item(earned.order_id)
+        if item is not None:
+            return item
+        direction = OrderDirection.payable
+        account_code = await self.repo.cached_account_code(earned.category.value, direction.value)
+        if account_code is None:
+            raise AccountMappingMissing(
+                f"no account mapped for {direction.value} {earned.category.value} orders"
+            )
+        item = SettlementItem(
+            order_id=earned.order_id,
+            order_no=earned.order_no,
+            customer_org_id=earned.customer_org_id,
+            category=earned.category.value,
+            direction=direction.value,
+            amount_fen=earned.amount.fen,
+            outstanding_fen=earned.amount.fen,
             invoice_pending_fen=0,
             invoiced_fen=0,
             account_code=account_code,

@@ -1,0 +1,1 @@
+"""Events published by the valueadd service (besides its order requests)."""
