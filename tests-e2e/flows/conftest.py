@@ -271,6 +271,8 @@ class Steps:
     fresh_plate = staticmethod(fresh_plate)
     person_id_number = staticmethod(person_id_number)
     credit_code = staticmethod(credit_code)
+    eventually = staticmethod(eventually)
+    money = staticmethod(money)
 
     async def deals(
         self,
