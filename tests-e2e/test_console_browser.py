@@ -364,3 +364,130 @@ def test_main_pages_open_without_errors(browser: Any, platform: RunningPlatform)
         shot(admin, name)
     assert failures == []
     admin.context.close()
+
+
+HUACHENG = uuid.uuid5(uuid.NAMESPACE_URL, "platform-demo/org/agency-huacheng")
+
+
+def _until(what: str, probe: Any, seconds: float = 45) -> Any:
+    """Poll `probe` until it returns something truthy (events cross the broker)."""
+    deadline = time.monotonic() + seconds
+    while not (found := probe()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
+        time.sleep(0.5)
+    return found
+
+
+def _statement_csv(account: str, amount: str, memo: str, serial: str) -> bytes:
+    """A bank's statement export (GBK, header block, then the lines), as a clerk downloads it."""
+    lines = [
+        f"账号：,{account}", "户名：,科技公司（平台运营）", "币种：,人民币",
+        "查询区间：,2025-04-10 至 2025-04-10",
+        "交易日期,交易时间,收入金额,支出金额,对方户名,对方账号,摘要,流水号,余额",
+        f'2025-04-10,10:20:30,"{amount}",,华成保险代理有限公司,755900000010001,{memo},{serial},"{amount}"',
+    ]  # fmt: skip
+    return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+def test_flow11_a_clerk_bills_a_settlement_list_to_closed_typing_no_uuid(
+    browser: Any, platform: RunningPlatform
+) -> None:
+    """Flow 11 as a finance clerk runs it in the console: a settlement list by sign date, its
+    invoice issued with 华成's saved invoicing details, a bank statement whose memo names the
+    application, the match, and the billing order and its deals following finance to the end."""
+    admin = sign_in(browser, platform, "platform.admin", ADMIN_PASSWORD)
+    base = platform.url
+    # The business (as insurance's deals would): two fee orders of 华成, signed in March 2025.
+    deals = []
+    for amount, day in (("12000.00", "2025-03-10"), ("800.00", "2025-03-21")):
+        deals.append(api(admin, "POST", "/api/orders/v1/orders", {
+            "category": "channel_promotion_fee", "direction": "receivable",
+            "customer_org_id": str(HUACHENG), "amount": amount, "source_service": "console",
+            "source_ref": f"e2e-flow11-{uuid.uuid4().hex}", "sign_date": day,
+        }))  # fmt: skip
+    account = f"6222{uuid.uuid4().int % 10**15:015d}"
+    api(admin, "POST", "/api/finance/v1/bank-accounts", {
+        "account_no": account, "name": "科技公司基本户", "bank_name": "招商银行",
+        "legal_entity": "technology_company",
+    })  # fmt: skip
+
+    # 1. The settlement list: customer by name, category, sign-date range; preview, create.
+    admin.goto(f"{base}/console/orders/settlement-lists")
+    admin.locator('div.el-select[data-test="settlement-customer"]').click()
+    admin.locator(
+        '.el-select-dropdown .el-tree-node__content:has-text("华成保险代理有限公司 (HUACHENG)")'
+    ).first.click()
+    inputs = admin.locator('[data-test="settlement-range"] input, input.el-range-input')
+    inputs.nth(0).fill("2025-03-01")
+    inputs.nth(1).fill("2025-03-31")
+    inputs.nth(1).press("Enter")
+    admin.locator('[data-test="settlement-preview"]').click()
+    admin.wait_for_selector('[data-test="settlement-count"]:text-is("2")', timeout=30_000)
+    assert "12,800.00" in admin.locator('[data-test="settlement-total"]').inner_text()
+    shot(admin, "flow11-settlement-preview")
+    admin.locator('[data-test="settlement-create"]').click()
+    admin.wait_for_selector('[data-test="settlement-created"]', timeout=30_000)
+    href = admin.locator('[data-test="settlement-billing-order"]').get_attribute("href")
+    billing_id = str(href).rstrip("/").rsplit("/", 1)[-1]
+    billing = api(admin, "GET", f"/api/orders/v1/orders/{billing_id}")
+
+    # 2. finance made the application from orders.settlement_list.created; the clerk finds it
+    # by the billing order's number and issues it, the buyer filled from 华成's 开票信息.
+    def application() -> Any:
+        found = admin.request.get(
+            f"{base}/api/finance/v1/invoices/applications", params={"number": billing["order_no"]}
+        ).json()
+        return found[0] if found else None
+
+    app_row = _until("finance's invoice application", application)
+    admin.goto(f"{base}/console/finance/invoices")
+    number = admin.locator(
+        'input[data-test="application-number-filter"], [data-test="application-number-filter"] input'
+    ).first
+    number.fill(billing["order_no"])
+    number.press("Enter")
+    row = f'[data-test="invoice-status-{app_row["application_no"]}"]'
+    admin.wait_for_selector(row, timeout=30_000)
+    admin.locator(row).click()
+    admin.locator('[data-test="invoice-issue"]').click()
+    buyer = admin.locator('input[data-test="issue-buyer-name"], [data-test="issue-buyer-name"] input')
+    assert buyer.first.input_value() == "华成保险代理有限公司"
+    invoice_no = f"2644{uuid.uuid4().int % 10**16:016d}"
+    admin.locator(
+        'input[data-test="invoice-no-input"], [data-test="invoice-no-input"] input'
+    ).first.fill(invoice_no)
+    admin.locator('[data-test="invoice-issue-confirm"]').click()
+    admin.wait_for_selector('[data-test="invoice-status"]:has-text("已开票")', timeout=30_000)
+
+    # 3. The bank statement: 华成 paid the whole list, the memo naming the application.
+    statement = Path(platform.logs.parent / "flow11-statement.csv")
+    statement.write_bytes(
+        _statement_csv(account, "12,800.00", f"结算款 {app_row['application_no']}", "FL11000001")
+    )
+    admin.goto(f"{base}/console/finance/bank-statements")
+    admin.locator("#tab-import").click()
+    admin.locator('[data-test="import-account"]').click()
+    admin.locator(f'.el-select-dropdown__item:visible:has-text("{account}")').first.click()
+    admin.locator('[data-test="import-file"] input[type=file]').set_input_files(str(statement))
+    admin.locator('[data-test="import-dry-run"]').click()  # a real import, not a trial
+    admin.locator('[data-test="import-run"]').click()
+    admin.wait_for_selector('[data-test="import-was-dry-run"]:text-is("否")', timeout=30_000)
+    assert admin.locator('[data-test="import-matched"]').inner_text() == "1"
+    shot(admin, "flow11-statement-matched")
+
+    # 4. The billing order follows finance's events alone to 已关闭, each step in its
+    # trajectory; the deals it bills show they are billed and paid too.
+    def closed(order_id: str) -> bool:
+        admin.goto(f"{base}/console/orders/orders/{order_id}")
+        admin.wait_for_selector('[data-test="order-status"]', timeout=30_000)
+        return "已关闭" in admin.locator('[data-test="order-status"]').inner_text()
+
+    _until("the billing order closing", lambda: closed(billing_id))
+    steps = admin.locator('[data-test^="trajectory-item-"]')
+    names = [str(steps.nth(i).get_attribute("data-test")) for i in range(steps.count())]
+    assert names == [f"trajectory-item-{s}" for s in (
+        "created", "reconciled", "invoice_applied", "invoiced", "settled", "closed")], names  # fmt: skip
+    shot(admin, "flow11-billing-order-closed")
+    for deal in deals:
+        _until(f"deal order {deal['order_no']} closing", lambda d=deal: closed(d["id"]))
+    admin.context.close()
