@@ -235,8 +235,10 @@ async def test_payment_records_vs_self_withdrawal_on_the_same_order(
         made_events = [_payable_created(r, f"OC2026112{i}{uuid.uuid4().int % 10**6:06d}")
                        for i, r in enumerate(requests)]  # fmt: skip
         await _send(kafka_bootstrap, [made_events[0], made_events[0], made_events[1]])
-        order = await _service_order(client, a, no, "closed",
-                                     lambda o: all(p["center_order_no"] for p in o["payouts"]))  # fmt: skip
+        # Linked and (self-withdrawal) credited: two steps, so wait for both before reading.
+        order = await _service_order(client, a, no, "closed", lambda o, m=mode: all(
+            p["center_order_no"] and (m != "self_withdrawal" or p["credited_at"])
+            for p in o["payouts"]))  # fmt: skip
         sent = [r for r in await _requests(app, f"tech-payout:{contract_no}:{no}:")
                 if r["type"] == "valueadd.staff_earning.accrued"]  # fmt: skip
         results[mode] = sent
