@@ -15,11 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
+from orders.intake.service import OrderRequestService
 from servicekit.clock import FixedClock
+from servicekit.db import unit_of_work
 from servicekit.definition import ServiceDefinition
 from servicekit.testing.tokens import TestTokenIssuer
+from shared_schemas import registry
 from valueadd.common import clock as valueadd_clock
+from valueadd.common.orderlinks import EVENT_TYPE
 from valueadd.main import definition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -157,3 +162,32 @@ def new_world(client: Any, caller: Callable[..., Caller], clock: FixedClock) -> 
         return await make_world(client, caller, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def order_center(app: Any) -> Callable[[str], Any]:
+    """What the order center's intake answers to valueadd's order requests whose source ref
+    starts with `prefix`, as they sit in the outbox: {source ref: None (accepted) or the
+    refusal code}. It is orders' own check (`OrderRequestService`, the order API's schema and
+    the category rules), run on exactly what the consumer would parse — so a request the
+    order center would reject (`extension_invalid`, `request_invalid`, …) fails the test
+    here rather than only in the running platform."""
+
+    async def answers(prefix: str) -> dict[str, str | None]:
+        async for session in unit_of_work(app.state.sessionmaker):
+            bodies = (await session.scalars(
+                text("SELECT body FROM outbox_messages WHERE event_type = :t "
+                     "AND message_key LIKE :k"), {"t": EVENT_TYPE, "k": f"{prefix}%"},
+            )).all()  # fmt: skip
+        out: dict[str, str | None] = {}
+        for body in bodies:
+            event = registry.parse(body)
+            try:
+                OrderRequestService._order_create(event)
+            except Exception as refused:  # orders' _Refused: a stable code and the reason
+                out[event.payload.source_ref] = f"{refused.code}: {refused.reason}"  # type: ignore[attr-defined]
+            else:
+                out[event.payload.source_ref] = None
+        return out
+
+    return answers

@@ -78,7 +78,7 @@ async def test_stock_never_negative_under_concurrent_orders(
 
 
 async def test_payment_recorded_once_and_asks_for_the_order(
-    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any
+    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any, order_center: Any
 ) -> None:
     admin = caller()
     sku = (await _product(client, admin))["skus"][0]
@@ -114,7 +114,12 @@ async def test_payment_recorded_once_and_asks_for_the_order(
     payload = json.loads(bodies[0])["payload"]
     assert (payload["category"], payload["direction"]) == ("value_added_redemption", "receivable")
     assert payload["amount"]["amount"] == "399.80"
-    assert payload["extension"]["mall_order_no"] == order["order_no"]
+    assert payload["source_no"] == order["order_no"]
+    # A sale is not a use: no extension data (orders' value-added extension describes a
+    # coupon used at a merchant), so the order center takes the request as it is.
+    assert payload["extension"] is None
+    ref = f"mall-order:{order['order_no']}"
+    assert await order_center(ref) == {ref: None}
 
 
 async def test_failed_payment_releases_the_stock(

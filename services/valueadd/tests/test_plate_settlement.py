@@ -88,7 +88,7 @@ async def _settle(client: httpx.AsyncClient, maker: Any, insurer: Any) -> httpx.
 
 
 async def test_separate_settlement_orders_the_purchase_then_the_call_fees(
-    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any
+    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any, order_center: Any
 ) -> None:
     maker, insurer, purchase_no = await _fixture(client, caller, [("separate", "2026-11-01")])
     bought = await _orders(app, f"plate-purchase:{purchase_no}")
@@ -105,10 +105,16 @@ async def test_separate_settlement_orders_the_purchase_then_the_call_fees(
     assert [(o["category"], o["amount"]["amount"]) for o in fee] == [("plate_call_fee", "0.60")]
     again = await _settle(client, maker, insurer)
     assert (again.status_code, again.json()["code"]) == (422, "plate_settlement_empty")
+    # The order center takes both as they are (plate orders carry no extension data).
+    assert await order_center(f"plate-purchase:{purchase_no}") == {
+        f"plate-purchase:{purchase_no}": None}  # fmt: skip
+    ref = f"plate-settlement:{s['settlement_no']}"
+    assert await order_center(ref) == {ref: None}
+    assert bought[0]["extension"] is None
 
 
 async def test_combined_settlement_orders_purchase_and_calls_once_at_period_end(
-    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any
+    client: httpx.AsyncClient, caller: Any, clock: Any, app: Any, order_center: Any
 ) -> None:
     maker, insurer, purchase_no = await _fixture(client, caller, [("combined", "2026-11-01")])
     assert await _orders(app, f"plate-purchase:{purchase_no}") == []
@@ -123,6 +129,8 @@ async def test_combined_settlement_orders_purchase_and_calls_once_at_period_end(
     o = orders[0]
     assert (o["category"], o["amount"]["amount"]) == ("plate_combined_settlement", "45.60")
     assert [line["amount"]["amount"] for line in o["lines"]] == ["45.00", "0.60"]
+    ref = f"plate-settlement:{s['settlement_no']}"
+    assert await order_center(ref) == {ref: None}
     assert (await _settle(client, maker, insurer)).json()["code"] == "plate_settlement_empty"
     listed = (await client.get("/v1/plate-settlements", headers=insurer.headers)).json()
     assert [x["settlement_no"] for x in listed] == [s["settlement_no"]]

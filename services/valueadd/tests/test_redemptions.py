@@ -28,7 +28,7 @@ async def _coupon(client: httpx.AsyncClient, world: Any, **holder: Any) -> str:
 
 
 async def test_redeem_once_records_it_and_asks_for_the_order(
-    client: httpx.AsyncClient, world: Any, app: Any
+    client: httpx.AsyncClient, world: Any, app: Any, order_center: Any
 ) -> None:
     code = await _coupon(client, world)
     answer = await client.post(
@@ -60,6 +60,8 @@ async def test_redeem_once_records_it_and_asks_for_the_order(
                                                 "text": "上海市徐汇区漕溪北路1号"}  # fmt: skip
     assert payload["extension"]["product"] == {"id": world.product["code"], "name": "标准洗车券"}
     assert payload["extension"]["car_model"] == "比亚迪 秦PLUS"
+    ref = f"redemption:{r['redemption_no']}"
+    assert await order_center(ref) == {ref: None}
     assert payload["extension"]["coupon_used_at"].startswith("2026-11-20T02:00:00")
     again = await client.post("/v1/redemptions", json={"code": code}, headers=world.staff.headers)
     assert again.status_code == 409 and again.json()["code"] == "coupon_already_redeemed"

@@ -103,7 +103,8 @@ async def _outbox_payload(app: Any, ref: str) -> dict[str, Any]:
 
 
 async def test_statement_confirm_dispute_payout_and_settlement(
-    client: httpx.AsyncClient, world: Any, app: Any, clock: Any, kafka_bootstrap: str, caller: Any
+    client: httpx.AsyncClient, world: Any, app: Any, clock: Any, kafka_bootstrap: str, caller: Any,
+    order_center: Any,
 ) -> None:
     self_issued = await _redeemed(client, world, 3)
     billed = uuid.uuid4()
@@ -195,6 +196,11 @@ async def test_statement_confirm_dispute_payout_and_settlement(
         "45.00",
     )
     assert settlement["customer_org_id"] == str(billed)
+    # The order center takes both requests as they are.
+    no = statement["statement_no"]
+    assert await order_center(f"coupon-statement:{no}") == {f"coupon-statement:{no}": None}
+    assert await order_center(f"coupon-settlement:{no}:") == {
+        f"coupon-settlement:{no}:{billed}": None}  # fmt: skip
     # The disputed redemption is free for the next statement.
     nxt = await client.post(
         "/v1/statements",

@@ -202,7 +202,7 @@ async def test_bad_contracts_name_the_field(client: Any, caller: Any, clock: Any
 
 
 async def test_payment_records_vs_self_withdrawal_on_the_same_order(
-    app: Any, client: Any, caller: Any, clock: Any, kafka_bootstrap: str
+    app: Any, client: Any, caller: Any, clock: Any, kafka_bootstrap: str, order_center: Any
 ) -> None:
     """The same payees and the same ¥1,280.00 order under each mode: one payable order per
     payee (5 % → 64.00, fixed 20.00), asked once although settled arrives twice and closed
@@ -231,6 +231,9 @@ async def test_payment_records_vs_self_withdrawal_on_the_same_order(
             f"tech-payout:{contract_no}:{no}:staff-li", f"tech-payout:{contract_no}:{no}:staff-zhao"]  # fmt: skip
         assert [(p["payout_mode"], p["amount"]) for p in order["payouts"]] == [
             (mode, "64.00"), (mode, "20.00")]  # fmt: skip
+        # The order center takes both payable requests as they are.
+        assert await order_center(f"tech-payout:{contract_no}:{no}:") == {
+            r["source_ref"]: None for r in requests}  # fmt: skip
         # The order center makes the payable orders (the first announced twice).
         made_events = [_payable_created(r, f"OC2026112{i}{uuid.uuid4().int % 10**6:06d}")
                        for i, r in enumerate(requests)]  # fmt: skip
@@ -269,6 +272,7 @@ async def test_payment_records_vs_self_withdrawal_on_the_same_order(
     await _service_order(client, a, no, "settled")
     (request,) = await _requests(app, f"tech-payout:{promo['contract_no']}:{no}:")
     assert (request["category"], request["amount"]["amount"]) == ("promoter_payout", "10.00")
+    assert await order_center(request["source_ref"]) == {request["source_ref"]: None}
     assert request["lines"][0]["description"] == f"广告服务费 {no}（10.00%）"
 
 

@@ -224,7 +224,12 @@ def source_ref(order: MallOrder) -> str:
 
 
 def order_request(order: MallOrder) -> OrderRequestSubmittedV1:
-    """A paid mall order's value-added order: receivable, what the buyer paid, one line."""
+    """A paid mall order's value-added order: receivable, what the buyer paid, one line.
+
+    No extension data: the order center's value-added extension describes a coupon *used* at
+    a merchant (use time, merchant, product — what its usage analyses read), and a sale is not
+    a use; an extension of the mall's own fields is rejected (`extension_invalid`). The buyer,
+    channel and payment time stay on valueadd's mall order (source no. = the mall order no.)."""
     amount = Money.from_fen(order.amount_fen)
     return OrderRequestSubmittedV1(
         source_service=orderlinks.SOURCE_SERVICE,
@@ -249,13 +254,6 @@ def order_request(order: MallOrder) -> OrderRequestSubmittedV1:
             )
         ],
         sign_date=business_day(order.paid_at or order.created_at),
-        extension={
-            "mall_order_no": order.order_no,
-            "buyer_ref": order.buyer_ref,
-            "payment_channel": order.payment_channel,
-            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-            "product": {"id": order.sku_code, "name": f"{order.product_name} {order.sku_name}"},
-        },
         requested_by=order.payment_recorded_by or order.created_by,
     )
 

@@ -138,12 +138,8 @@ class SettlementService:
         await orderlinks.request_order(
             self.repo.session, self.outbox,
             _request(f"{SETTLEMENT}:{row.settlement_no}", row.settlement_no, category,
-                     org, data.insurer_org_id, contract.insurer_name, row.amount_fen, lines,
-                     principal.subject, data.period_to,
-                     {"settlement_no": row.settlement_no, "mode": mode.value,
-                      "contract_version": contract.version, "call_count": len(calls),
-                      "period_from": data.period_from.isoformat(),
-                      "period_to": data.period_to.isoformat()}),
+                     data.insurer_org_id, contract.insurer_name, row.amount_fen, lines,
+                     principal.subject, data.period_to),
             now,
         )  # fmt: skip
         return await self._read(row)
@@ -187,28 +183,29 @@ async def on_purchase(
     await orderlinks.request_order(
         session, outbox,
         _request(f"{PURCHASE}:{purchase.purchase_no}", purchase.purchase_no,
-                 OrderCategory.plate_purchase, purchase.org_id, purchase.insurer_org_id,
+                 OrderCategory.plate_purchase, purchase.insurer_org_id,
                  purchase.insurer_name, purchase.amount_fen, [line], purchase.created_by,
-                 business_day(at),
-                 {"purchase_no": purchase.purchase_no, "mode": contract.mode,
-                  "contract_version": contract.version, "plates": purchase.quantity}),
+                 business_day(at)),
         at,
     )  # fmt: skip
 
 
 def _request(
-    ref: str, no: str, category: OrderCategory, org: uuid.UUID, insurer: uuid.UUID,
+    ref: str, no: str, category: OrderCategory, insurer: uuid.UUID,
     insurer_name: str, amount_fen: int, lines: list[OrderRequestLine], by: str,
-    sign_date: object, extension: dict[str, object],
+    sign_date: object,
 ) -> OrderRequestSubmittedV1:  # fmt: skip
-    """Receivable from the insurer, sold by the technology company."""
+    """Receivable from the insurer, sold by the technology company. No extension data: the
+    order center carries none for plate orders (it rejects one as `extension_invalid`); the
+    settlement's mode, contract version and counts are valueadd's own record, found by the
+    source no. (PP…/PS…)."""
     return OrderRequestSubmittedV1(
         source_service=orderlinks.SOURCE_SERVICE, source_ref=ref, source_no=no,
         category=category, direction=OrderDirection.receivable, customer_org_id=insurer,
         counterparty=OrderRequestCounterparty(kind="org", id=str(insurer), name=insurer_name),
         seller=SellingEntity.technology_company, tax_rate=TAX_RATE,
         amount=Money.from_fen(amount_fen), lines=lines, sign_date=sign_date,
-        extension={**extension, "maker_org_id": str(org)}, requested_by=by,
+        requested_by=by,
     )  # fmt: skip
 
 
